@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from .const import MAGIC, PAD, ZERO_SESSION, Command, CountdownMode, PowerState, Table, TableOp
+from .const import MAGIC, PAD, Command, CountdownMode, PowerState, Table, TableOp
 from .errors import DecodeError, EncodeError
 from .mac import Mac
 from .messages import (

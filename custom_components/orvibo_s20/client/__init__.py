@@ -1,0 +1,19 @@
+"""asyncio S20 client: one shared UDP endpoint, a client per socket, discovery. No Home Assistant."""
+
+from .client import ClientStats, ClientTiming, Countdown, S20Client
+from .discovery import DiscoveredSocket, discover, probe_host, probe_mac
+from .endpoint import EndpointConfig, EndpointStats, S20Endpoint
+
+__all__ = [
+    "ClientStats",
+    "ClientTiming",
+    "Countdown",
+    "DiscoveredSocket",
+    "EndpointConfig",
+    "EndpointStats",
+    "S20Client",
+    "S20Endpoint",
+    "discover",
+    "probe_host",
+    "probe_mac",
+]

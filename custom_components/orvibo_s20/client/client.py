@@ -1,0 +1,630 @@
+"""`S20Client`: one socket's request queue, resends, subscription and push listeners.
+
+Theory of operation (PROTOCOL.md §3–§4):
+
+* **One request at a time.** The socket answers with no request id, so each client keeps one
+  outstanding request (an asyncio lock is the queue) and accepts the first reply that matches
+  it (command, MAC and source IP, checked by the endpoint). A request is resent with an
+  adaptive interval (smoothed round-trip time, Karn's rule, exponential backoff) until its
+  proper reply arrives or the deadline passes, which raises `S20TimeoutError`.
+* **Subscribe before control.** The socket ignores control from a peer that has not sent `cl`
+  recently; it forgets an idle peer after about 3–5 minutes. The client subscribes before its
+  first command, sends `hb` every 30 s to stay subscribed, and re-subscribes when a heartbeat
+  goes unanswered (reboot, Wi-Fi drop) or when the socket announces itself after a reboot.
+* **Power is confirmed by state, not by the ack.** The `dc` ack carries no state; the socket
+  pushes `sf` with the new state after it. A `set_power` succeeds on an `sf` with the wanted
+  state that arrives after an ack of ours, or on a fresh `cl` reply showing the state
+  (re-subscribing returns the true relay state). So a stale push never confirms a command the
+  socket did not receive.
+* **No requests into a discovery burst.** The socket answers `qa`/`qg` ten times, ~15 ms
+  apart, and drops other requests meanwhile (§3.1): after seeing a discovery reply from the
+  socket, the client holds requests back for `burst_guard_s`.
+* **Pushes.** `sf` from a button press, a timer or another controller updates the state and
+  calls the listeners at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+import logging
+import random
+import time
+from typing import TypeVar
+
+from ..protocol import (
+    COUNTDOWN_MAX_S,
+    Ack,
+    ClockRequest,
+    Command,
+    CountdownMode,
+    CountdownReply,
+    CountdownRequest,
+    DeviceMessage,
+    DiscoveryReply,
+    EncodeError,
+    HeartbeatRequest,
+    Mac,
+    PowerRequest,
+    PowerState,
+    ReadTableRequest,
+    S20TimeoutError,
+    SocketData,
+    SocketDataReply,
+    StateReport,
+    SubscribeReply,
+    SubscribeRequest,
+    Table,
+    TableListReply,
+    TableVersion,
+    Timer,
+    TimersReply,
+    clock_from_datetime,
+    encode_name,
+    socket_data_write,
+    timer_delete,
+    timer_write,
+)
+from ..protocol.messages import ClientMessage
+from .endpoint import S20Endpoint
+
+_LOGGER = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+type Listener = Callable[[], None]
+
+# After a reboot the clock restarts at 0 or 2000-01-01 (PROTOCOL.md §4.1): a clock that went
+# back by more than this, or is still in January 2000, tells of a reboot / an unset clock.
+_REBOOT_CLOCK_SLACK_S = 60.0
+_CLOCK_SET_AFTER = 3155673600 + 31 * 86400
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientTiming:
+    """Timing of the request queue and the subscription; seconds."""
+
+    initial_rto_s: float = 0.25  # first resend before any round trip was measured
+    min_rto_s: float = 0.05
+    max_rto_s: float = 1.0
+    backoff: float = 1.5
+    deadline_s: float = 5.0  # per request, resends included
+    heartbeat_s: float = 30.0  # the vendor app's interval (§3.6)
+    resubscribe_idle_s: float = 60.0  # subscribe again before a command after this much silence
+    retry_unavailable_s: float = 10.0  # re-subscribe interval while the socket is unreachable
+    burst_guard_s: float = 0.2  # the 10× discovery burst lasts ~150 ms (§3.1)
+    post_subscribe_gap_s: float = 0.01  # commands < ~6 ms after a cl ack are ignored (§4.4)
+
+
+@dataclass(slots=True)
+class ClientStats:
+    """Per-socket protocol counters (diagnostics)."""
+
+    requests: int = 0
+    sent: int = 0
+    resent: int = 0
+    timeouts: int = 0
+    pushes: int = 0
+    resubscribes: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counters as a plain dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Countdown:
+    """A running countdown: what it will do and when."""
+
+    action: PowerState
+    remaining_s: int
+
+
+class _Pending:
+    """The one outstanding request: its matcher and the future it resolves."""
+
+    __slots__ = ("future", "match")
+
+    def __init__(self, match: Callable[[DeviceMessage], object | None]) -> None:
+        self.match = match
+        self.future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+
+
+class S20Client:
+    """Control one S20 over the shared endpoint."""
+
+    def __init__(
+        self,
+        endpoint: S20Endpoint,
+        mac: Mac,
+        host: str,
+        *,
+        timing: ClientTiming | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.mac = mac
+        self.host = host
+        self.timing = timing or ClientTiming()
+        self.stats = ClientStats()
+        self.state: bool | None = None
+        self.available = False
+        self.product_id: str | None = None
+        self.socket_data: SocketData | None = None
+        self._listeners: list[Listener] = []
+        self._lock = asyncio.Lock()
+        self._pending: _Pending | None = None
+        self._srtt: float | None = None
+        self._rttvar = 0.0
+        self._subscribed_at: float | None = None
+        self._last_heard = 0.0
+        self._quiet_until = 0.0
+        self._acks_seen = 0
+        self._keepalive: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.reboots = 0
+        self.device_clock: int | None = None
+        self._device_clock_at = 0.0
+        self._unregister: Callable[[], None] | None = endpoint.register(mac, host, self._on_message)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the keepalive task (heartbeat, re-subscribe); idempotent."""
+        if self._keepalive is None or self._keepalive.done():
+            self._keepalive = asyncio.get_running_loop().create_task(
+                self._keepalive_loop(), name=f"orvibo_s20 keepalive {self.mac}"
+            )
+
+    async def stop(self) -> None:
+        """Stop background work and stop routing this socket's messages."""
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            try:
+                await self._keepalive
+            except asyncio.CancelledError:
+                if (task := asyncio.current_task()) is not None and task.cancelling():
+                    raise
+            self._keepalive = None
+        if self._pending is not None and not self._pending.future.done():
+            self._pending.future.cancel()
+        if self._unregister is not None:
+            self._unregister()
+            self._unregister = None
+
+    def set_host(self, host: str) -> None:
+        """Follow the socket to a new IP (from a scan or DHCP)."""
+        if host != self.host:
+            _LOGGER.debug("%s: moved from %s to %s", self.mac, self.host, host)
+            self.host = host
+            self.endpoint.set_host(self.mac, host)
+            self._subscribed_at = None
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Call listener whenever state or availability changes; returns the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in tuple(self._listeners):
+            listener()
+
+    def _set_available(self, available: bool) -> None:
+        if available != self.available:
+            self.available = available
+            self._notify()
+
+    # --- incoming --------------------------------------------------------------------------
+
+    def _on_message(self, message: DeviceMessage) -> None:
+        now = time.monotonic()
+        self._last_heard = now
+        if isinstance(message, DiscoveryReply):
+            # A reply burst is under way: hold requests back (§3.1). An announcement we did
+            # not ask for follows a reboot or Wi-Fi join, after which the subscription is gone.
+            self._quiet_until = now + self.timing.burst_guard_s
+            self.product_id = message.product_id
+            if self._clock_went_back(message.clock, now) and self._subscribed_at is not None:
+                _LOGGER.debug("%s: clock went back, the socket rebooted", self.mac)
+                self.reboots += 1
+                self._subscribed_at = None
+                self._wake.set()
+            self.device_clock, self._device_clock_at = message.clock, now
+            if message.state is not None:
+                self._update_state(message.state is PowerState.ON)
+        elif isinstance(message, StateReport):
+            self.stats.pushes += 1
+            self._update_state(message.state is PowerState.ON)
+        elif isinstance(message, SubscribeReply):
+            self._update_state(message.state is PowerState.ON)
+        elif isinstance(message, Ack) and message.command is Command.POWER:
+            self._acks_seen += 1
+        pending = self._pending
+        if pending is not None and not pending.future.done():
+            result = pending.match(message)
+            if result is not None:
+                pending.future.set_result(result)
+
+    def _clock_went_back(self, clock: int, now: float) -> bool:
+        if self.device_clock is None:
+            return False
+        expected = self.device_clock + (now - self._device_clock_at)
+        return clock < expected - _REBOOT_CLOCK_SLACK_S
+
+    @property
+    def clock_synced(self) -> bool | None:
+        """Whether the socket's clock looks set (None until a discovery reply was seen)."""
+        if self.device_clock is None:
+            return None
+        return self.device_clock >= _CLOCK_SET_AFTER
+
+    def _update_state(self, state: bool) -> None:
+        if state != self.state:
+            self.state = state
+            self._notify()
+
+    # --- the request queue ------------------------------------------------------------------
+
+    def _rto(self) -> float:
+        t = self.timing
+        if self._srtt is None:
+            return t.initial_rto_s
+        return min(t.max_rto_s, max(t.min_rto_s, self._srtt + 4 * self._rttvar))
+
+    def _measure(self, rtt: float) -> None:
+        if self._srtt is None:
+            self._srtt, self._rttvar = rtt, rtt / 2
+        else:
+            self._rttvar = 0.75 * self._rttvar + 0.25 * abs(self._srtt - rtt)
+            self._srtt = 0.875 * self._srtt + 0.125 * rtt
+
+    async def _request(
+        self,
+        messages: Callable[[int], tuple[ClientMessage, ...]],
+        match: Callable[[DeviceMessage], _T | None],
+        *,
+        what: str,
+    ) -> _T:
+        """Send messages(attempt) until match() accepts a reply; the caller holds the lock."""
+        self.stats.requests += 1
+        loop = asyncio.get_running_loop()
+        pending = _Pending(match)
+        self._pending = pending
+        deadline = loop.time() + self.timing.deadline_s
+        rto = self._rto()
+        attempt = 0
+        try:
+            while True:
+                if (wait := self._quiet_until - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
+                sent_at = loop.time()
+                for message in messages(attempt):
+                    self.endpoint.send(message, self.host)
+                    self.stats.sent += 1
+                remaining = deadline - sent_at
+                if remaining <= 0:
+                    break
+                try:
+                    result = await asyncio.wait_for(asyncio.shield(pending.future), min(rto, remaining))
+                except TimeoutError:
+                    attempt += 1
+                    self.stats.resent += 1
+                    if attempt == 1:
+                        _LOGGER.debug("%s: no reply to %s, resending", self.mac, what)
+                    rto = min(self.timing.max_rto_s, rto * self.timing.backoff)
+                    if loop.time() >= deadline:
+                        break
+                    continue
+                if attempt == 0:
+                    self._measure(loop.time() - sent_at)
+                return result  # type: ignore[return-value]  # the matcher returned a _T
+        finally:
+            self._pending = None
+        self.stats.timeouts += 1
+        _LOGGER.debug("%s: %s timed out after %d attempts", self.mac, what, attempt)
+        raise S20TimeoutError(f"{self.mac} at {self.host} did not answer {what}")
+
+    async def _subscribe_locked(self) -> bool:
+        mac = self.mac
+        state = await self._request(
+            lambda _: (SubscribeRequest(mac=mac),),
+            lambda m: m.state is PowerState.ON if isinstance(m, SubscribeReply) else None,
+            what="subscribe",
+        )
+        self._subscribed_at = time.monotonic()
+        self._update_state(state)
+        self._set_available(True)
+        await asyncio.sleep(self.timing.post_subscribe_gap_s)
+        return state
+
+    async def _ensure_subscribed(self) -> None:
+        now = time.monotonic()
+        if self._subscribed_at is None or now - self._last_heard > self.timing.resubscribe_idle_s:
+            await self._subscribe_locked()
+
+    async def _command(
+        self,
+        messages: Callable[[int], tuple[ClientMessage, ...]],
+        match: Callable[[DeviceMessage], _T | None],
+        *,
+        what: str,
+    ) -> _T:
+        async with self._lock:
+            try:
+                await self._ensure_subscribed()
+                return await self._request(messages, match, what=what)
+            except S20TimeoutError:
+                self._subscribed_at = None  # maybe forgotten by the socket: subscribe next time
+                raise
+
+    # --- operations --------------------------------------------------------------------------
+
+    async def subscribe(self) -> bool:
+        """Subscribe (again) and return the relay state."""
+        async with self._lock:
+            try:
+                return await self._subscribe_locked()
+            except S20TimeoutError:
+                self._subscribed_at = None
+                self._set_available(False)
+                raise
+
+    async def async_update(self) -> bool:
+        """Refresh the state by re-subscribing (the backstop poll)."""
+        return await self.subscribe()
+
+    async def set_power(self, on: bool) -> None:
+        """Switch the relay and wait until the socket confirms the new state."""
+        mac, wanted = self.mac, PowerState.ON if on else PowerState.OFF
+        acks_before = self._acks_seen
+
+        def messages(attempt: int) -> tuple[ClientMessage, ...]:
+            request = PowerRequest(mac=mac, state=wanted)
+            # From the second resend on, also ask for the true state: a cl reply shows it.
+            return (request,) if attempt < 2 else (request, SubscribeRequest(mac=mac))
+
+        def match(message: DeviceMessage) -> bool | None:
+            if isinstance(message, StateReport) and self._acks_seen > acks_before:
+                return True if message.state is wanted else None
+            if isinstance(message, SubscribeReply) and message.state is wanted:
+                return True
+            return None
+
+        async with self._lock:
+            acks_before = self._acks_seen
+            try:
+                await self._ensure_subscribed()
+                acks_before = self._acks_seen
+                await self._request(messages, match, what=f"power {'on' if on else 'off'}")
+            except S20TimeoutError:
+                self._subscribed_at = None
+                raise
+        self._update_state(on)
+
+    async def turn_on(self) -> None:
+        """Switch on."""
+        await self.set_power(True)
+
+    async def turn_off(self) -> None:
+        """Switch off."""
+        await self.set_power(False)
+
+    async def toggle(self) -> bool:
+        """Flip the relay; returns the new state."""
+        if self.state is None:
+            await self.subscribe()
+        target = not self.state
+        await self.set_power(target)
+        return target
+
+    async def heartbeat(self) -> None:
+        """Send one heartbeat and wait for its echo."""
+        mac = self.mac
+        session = random.getrandbits(32).to_bytes(4, "little")
+        async with self._lock:
+            if self._subscribed_at is None:
+                await self._subscribe_locked()
+                return
+            await self._request(
+                lambda _: (HeartbeatRequest(mac=mac, session=session),),
+                lambda m: True if isinstance(m, Ack) and m.command is Command.HEARTBEAT else None,
+                what="heartbeat",
+            )
+
+    async def _read_table_locked(self, table: Table) -> DeviceMessage:
+        mac = self.mac
+        expected = {Table.TABLES: TableListReply, Table.TIMERS: TimersReply, Table.SOCKET_DATA: SocketDataReply}[table]
+        return await self._request(
+            lambda _: (ReadTableRequest(mac=mac, table=table),),
+            lambda m: m if isinstance(m, expected) else None,
+            what=f"read table {int(table)}",
+        )
+
+    async def _write_locked(self, request: ClientMessage, what: str) -> None:
+        await self._request(
+            lambda _: (request,),
+            lambda m: True if isinstance(m, Ack) and m.command is Command.WRITE_TABLE else None,
+            what=what,
+        )
+
+    async def read_tables(self) -> tuple[TableVersion, ...]:
+        """Read table 1: the tables and their change counters."""
+        reply = await self._command(
+            lambda _: (ReadTableRequest(mac=self.mac, table=Table.TABLES),),
+            lambda m: m if isinstance(m, TableListReply) else None,
+            what="read table 1",
+        )
+        return reply.tables
+
+    async def read_socket_data(self) -> SocketData:
+        """Read table 4 (name, versions, lock, time zone, auto-off...)."""
+        async with self._lock:
+            return await self._read_socket_data_locked()
+
+    async def _read_socket_data_locked(self) -> SocketData:
+        try:
+            await self._ensure_subscribed()
+            reply = await self._read_table_locked(Table.SOCKET_DATA)
+        except S20TimeoutError:
+            self._subscribed_at = None
+            raise
+        assert isinstance(reply, SocketDataReply)
+        self.socket_data = reply.data
+        return reply.data
+
+    async def update_socket_data(self, change: Callable[[SocketData], SocketData], what: str) -> SocketData:
+        """Read table 4, apply change, write every field back, return the new record."""
+        async with self._lock:
+            current = await self._read_socket_data_locked()
+            updated = change(current)  # may raise EncodeError before anything is sent
+            if updated == current:
+                return current
+            try:
+                await self._write_locked(socket_data_write(self.mac, updated), what)
+            except S20TimeoutError:
+                self._subscribed_at = None
+                raise
+        self.socket_data = updated
+        self._notify()
+        return updated
+
+    async def rename(self, name: str) -> SocketData:
+        """Store a new name in the socket (≤ 16 ASCII bytes; checked before sending)."""
+        new_name = name.strip()
+        encode_name(new_name or None)  # raises EncodeError before anything is sent
+        return await self.update_socket_data(lambda d: d.with_name(new_name or None), "rename")
+
+    async def set_auto_off(self, enabled: bool, seconds: int | None = None) -> SocketData:
+        """Enable or disable switching off automatically `seconds` after each switch-on."""
+        if seconds is not None and not 1 <= seconds <= COUNTDOWN_MAX_S:
+            raise EncodeError(f"auto-off must be 1–{COUNTDOWN_MAX_S} seconds, not {seconds}")
+
+        def change(data: SocketData) -> SocketData:
+            secs = data.auto_off_seconds if seconds is None else seconds
+            if enabled and secs == 0:
+                raise EncodeError("auto-off needs a duration")
+            action = 0x00 if enabled else data.auto_off_action
+            return replace(data, auto_off_enabled=enabled, auto_off_seconds=secs, auto_off_action=action)
+
+        return await self.update_socket_data(change, "set auto-off")
+
+    async def set_locked(self, locked: bool) -> SocketData:
+        """Lock (hide from discovery) or unlock the socket."""
+        return await self.update_socket_data(lambda d: replace(d, discoverable=not locked), "set lock")
+
+    async def set_timezone(self, utc_offset: timedelta, *, dst: bool = False) -> SocketData:
+        """Store the time zone the socket uses for its timers (whole or half hours)."""
+        minutes = int(utc_offset.total_seconds() // 60)
+        hours, rest = divmod(abs(minutes), 60)
+        if rest not in (0, 30) or hours > 14:
+            raise EncodeError(f"the socket cannot represent UTC offset {utc_offset}")
+        half_hour = rest == 30
+        tz_hours = hours if minutes >= 0 else -hours
+        # rec 132: 00 DST on, 01 DST off, +2 for a half-hour zone (PROTOCOL.md §4.6).
+        flags = (0 if dst else 1) + (2 if half_hour else 0)
+        return await self.update_socket_data(
+            lambda d: replace(d, timezone_hours=tz_hours, dst_flags=flags), "set time zone"
+        )
+
+    async def set_clock(self, now: datetime) -> None:
+        """Set the socket's clock (UTC)."""
+        clock = clock_from_datetime(now)
+        await self._command(
+            lambda attempt: (ClockRequest(mac=self.mac, clock=clock + attempt),),
+            lambda m: True if isinstance(m, Ack) and m.command is Command.CLOCK else None,
+            what="set clock",
+        )
+
+    # --- countdown -----------------------------------------------------------------------------
+
+    async def get_countdown(self) -> Countdown | None:
+        """Read the running countdown, None when there is none."""
+        reply = await self._command(
+            lambda _: (CountdownRequest(mac=self.mac, mode=CountdownMode.READ),),
+            lambda m: m if isinstance(m, CountdownReply) else None,
+            what="read countdown",
+        )
+        if reply.action is None or reply.seconds == 0:
+            return None
+        return Countdown(action=reply.action, remaining_s=reply.seconds)
+
+    async def start_countdown(self, seconds: int, action: bool) -> None:
+        """Switch on (action True) or off after `seconds` (1–65535)."""
+        if not 1 <= seconds <= COUNTDOWN_MAX_S:
+            raise EncodeError(f"countdown must be 1–{COUNTDOWN_MAX_S} seconds, not {seconds}")
+        state = PowerState.ON if action else PowerState.OFF
+        await self._countdown_set(state, seconds, "start countdown")
+
+    async def cancel_countdown(self) -> None:
+        """Cancel a running countdown."""
+        await self._countdown_set(None, 0, "cancel countdown")
+
+    async def _countdown_set(self, action: PowerState | None, seconds: int, what: str) -> None:
+        await self._command(
+            lambda _: (CountdownRequest(mac=self.mac, mode=CountdownMode.SET, action=action, seconds=seconds),),
+            lambda m: True if isinstance(m, CountdownReply) else None,
+            what=what,
+        )
+
+    # --- timers --------------------------------------------------------------------------------
+
+    async def get_timers(self) -> tuple[Timer, ...]:
+        """Read table 3."""
+        async with self._lock:
+            return await self._get_timers_locked()
+
+    async def _get_timers_locked(self) -> tuple[Timer, ...]:
+        try:
+            await self._ensure_subscribed()
+            reply = await self._read_table_locked(Table.TIMERS)
+        except S20TimeoutError:
+            self._subscribed_at = None
+            raise
+        assert isinstance(reply, TimersReply)
+        return reply.timers
+
+    async def add_timer(self, timer: Timer) -> Timer:
+        """Add a timer; its code is replaced by a fresh unused one. Returns what was stored."""
+        timer.encode()  # validate before anything is sent
+        async with self._lock:
+            existing = {t.code for t in await self._get_timers_locked()}
+            code = next(c for c in iter(lambda: random.randint(1, 0xFFFF), None) if c not in existing)
+            stored = replace(timer, code=code)
+            await self._write_locked(timer_write(self.mac, stored, replace=False), "add timer")
+        return stored
+
+    async def modify_timer(self, timer: Timer) -> None:
+        """Replace the timer with the same code."""
+        timer.encode()
+        async with self._lock:
+            await self._ensure_subscribed()
+            await self._write_locked(timer_write(self.mac, timer, replace=True), "modify timer")
+
+    async def delete_timer(self, code: int) -> None:
+        """Delete the timer with this code."""
+        async with self._lock:
+            await self._ensure_subscribed()
+            await self._write_locked(timer_delete(self.mac, code), "delete timer")
+
+    # --- keepalive -----------------------------------------------------------------------------
+
+    async def _keepalive_loop(self) -> None:
+        t = self.timing
+        while True:
+            try:
+                if self._subscribed_at is None:
+                    self.stats.resubscribes += 1
+                    await self.subscribe()
+                else:
+                    await self.heartbeat()
+            except S20TimeoutError:
+                # An unanswered heartbeat means a reboot or a Wi-Fi drop: subscribe again at
+                # once; an unanswered subscribe means unreachable: retry more slowly.
+                if self._subscribed_at is not None:
+                    self._subscribed_at = None
+                    continue
+            delay = t.heartbeat_s if self.available else t.retry_unavailable_s
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
