@@ -1,0 +1,15 @@
+"""A faithful Orvibo S20 simulator on the loopback LAN (127.0.0.0/8), quirks included.
+
+Reuses the integration's codec (`custom_components.orvibo_s20.protocol`) and never its client.
+"""
+
+from .counters import SimCounters, SocketCounters
+from .device import Countdown, VirtualSocket
+from .faults import Faults
+from .lan import Simulator
+from .timing import BOOT_CLOCK, Timing
+
+__all__ = [
+    "BOOT_CLOCK", "Countdown", "Faults", "SimCounters", "Simulator", "SocketCounters", "Timing",
+    "VirtualSocket",
+]
