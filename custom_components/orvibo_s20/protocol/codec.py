@@ -123,9 +123,9 @@ def encode(message: ClientMessage | DeviceMessage) -> bytes:
         case LogoutRequest(mac=mac):
             return _frame(Command.LOGOUT, _mac_head(mac))
         case DiscoveryReply(command=command, mac=mac, product_id=product, clock=clock, state=state):
-            product_raw = product.encode("ascii")
-            if len(product_raw) != 6:
+            if len(product) != 6 or not product.isascii():
                 raise EncodeError("product id is 6 ASCII characters")
+            product_raw = product.encode("ascii")
             tail = b"" if state is None else bytes((state,))
             payload = b"\x00" + _mac_head(mac) + mac.reversed() + PAD + product_raw + _u32le(clock, "clock") + tail
             return _frame(command, payload)
@@ -138,7 +138,8 @@ def encode(message: ClientMessage | DeviceMessage) -> bytes:
         case TableListReply(mac=mac, tables=tables, session=session):
             return _rt_reply(mac, session, Table.TABLES, b"".join(t.encode() for t in tables))
         case TimersReply(mac=mac, timers=timers, session=session):
-            return _rt_reply(mac, session, Table.TIMERS, b"".join(t.encode() for t in timers))
+            # What a socket stores is sent back as it is, even a schedule it could not run.
+            return _rt_reply(mac, session, Table.TIMERS, b"".join(t.encode(validate=False) for t in timers))
         case SocketDataReply(mac=mac, data=data, session=session):
             return _rt_reply(mac, session, Table.SOCKET_DATA, data.encode())
         case OtherTableReply(mac=mac, table=table, records=records, session=session):

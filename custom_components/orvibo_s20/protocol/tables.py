@@ -332,17 +332,14 @@ class Timer:
             year=year, month=month, day=day, hour=hour, minute=minute, second=second, repeat=repeat,
         )
 
-    def encode(self) -> bytes:
-        """Encode the record (length included), validating every field."""
-        if not (0 <= self.hour < 24 and 0 <= self.minute < 60 and 0 <= self.second < 60):
-            raise EncodeError(f"timer time {self.hour}:{self.minute}:{self.second} is not a time of day")
-        if not self.is_weekly:
-            try:
-                date(self.year, self.month, self.day)
-            except ValueError as err:
-                raise EncodeError(f"timer date {self.year}-{self.month}-{self.day} does not exist") from err
-        elif self.repeat == WEEKLY_FLAG:
-            raise EncodeError("a weekly timer needs at least one weekday")
+    def encode(self, *, validate: bool = True) -> bytes:
+        """Encode the record (length included), validating every field.
+
+        `validate=False` keeps a schedule the socket already stores, however odd (a reply
+        re-encoding what was read); a timer sent to a socket is always validated.
+        """
+        if validate:
+            self._validate()
         if len(self.name_raw) != NAME_LENGTH:
             raise EncodeError("timer name must be 16 bytes")
         action = int(self.action)
@@ -355,3 +352,14 @@ class Timer:
             )
         except struct.error as err:
             raise EncodeError(f"timer field out of range: {err}") from err
+
+    def _validate(self) -> None:
+        if not (0 <= self.hour < 24 and 0 <= self.minute < 60 and 0 <= self.second < 60):
+            raise EncodeError(f"timer time {self.hour}:{self.minute}:{self.second} is not a time of day")
+        if not self.is_weekly:
+            try:
+                date(self.year, self.month, self.day)
+            except ValueError as err:
+                raise EncodeError(f"timer date {self.year}-{self.month}-{self.day} does not exist") from err
+        elif self.repeat == WEEKLY_FLAG:
+            raise EncodeError("a weekly timer needs at least one weekday")
