@@ -64,15 +64,13 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace) -> None:
     timing = Timing()
-    changes: dict[str, float | int] = {}
     if args.subscription_timeout is not None:
-        changes["subscription_timeout_s"] = args.subscription_timeout
+        timing = replace(timing, subscription_timeout_s=args.subscription_timeout)
     if args.reply_delay is not None:
         # --reply-delay 0 (benchmarks) also makes the sf push immediate.
-        changes |= {"reply_delay_s": args.reply_delay, "push_delay_s": min(timing.push_delay_s, args.reply_delay)}
+        timing = replace(timing, reply_delay_s=args.reply_delay, push_delay_s=min(timing.push_delay_s, args.reply_delay))
     if not args.announce:
-        changes["announce_count"] = 0
-    timing = replace(timing, **changes)
+        timing = replace(timing, announce_count=0)
     faults = Faults(
         loss_to_device=args.loss, loss_from_device=args.loss, latency_to_device_s=args.latency,
         latency_from_device_s=args.latency, jitter_s=args.jitter, duplicate=args.duplicate, reorder=args.reorder,

@@ -28,7 +28,7 @@ from dataclasses import asdict, fields, replace
 import json
 import logging
 import socket
-from typing import Any
+from typing import Any, Self
 
 from custom_components.orvibo_s20.protocol import PowerState, datetime_from_clock
 
@@ -107,7 +107,7 @@ def socket_detail(device: VirtualSocket) -> JsonObject:
     }
 
 
-def _dataclass_changes(cls: type[Faults] | type[Timing], request: JsonObject) -> JsonObject:
+def _dataclass_changes(cls: type[Faults | Timing], request: JsonObject) -> JsonObject:
     names = {f.name for f in fields(cls)}
     return {key: value for key, value in request.items() if key in names}
 
@@ -138,7 +138,7 @@ class ControlServer:
         await self._server.wait_closed()
         self._server = None
 
-    async def __aenter__(self) -> ControlServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -156,8 +156,8 @@ class ControlServer:
                 try:
                     request = json.loads(line)
                     if not isinstance(request, dict):
-                        raise ValueError("a request is a JSON object")
-                except ValueError as err:
+                        raise TypeError("a request is a JSON object")
+                except (TypeError, ValueError) as err:
                     answer: JsonObject = {"ok": False, "error": f"bad request: {err}"}
                 else:
                     answer = await self.handle(request)
@@ -233,7 +233,7 @@ class ControlServer:
 def _key(request: JsonObject) -> str:
     key = request.get("mac") or request.get("ip")
     if not isinstance(key, str):
-        raise ValueError("the request needs a socket's mac (or ip)")
+        raise TypeError("the request needs a socket's mac (or ip)")
     return key
 
 
@@ -286,7 +286,7 @@ class ControlClient:
             except OSError:
                 pass
 
-    async def __aenter__(self) -> ControlClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -21,6 +21,7 @@ import logging
 import socket
 import time
 from types import TracebackType
+from typing import Self
 
 from custom_components.orvibo_s20.protocol import (
     PORT,
@@ -129,7 +130,7 @@ class Simulator:
         self._handles.clear()
         self._tick_handle = None
 
-    async def __aenter__(self) -> Simulator:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -234,6 +235,10 @@ class Simulator:
 
     @faults.setter
     def faults(self, faults: Faults) -> None:
+        self._injector.faults = faults
+
+    def set_faults(self, faults: Faults) -> None:
+        """Change the network faults (same as assigning `faults`)."""
         self._injector.faults = faults
 
     def _next_ip(self) -> str:
