@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sim_peer import Peer, wait_for
+from sim_peer import FAST, Peer, wait_for
 
 from custom_components.orvibo_s20.protocol import (
     Ack,
@@ -491,3 +492,49 @@ async def test_many_sockets(sim: Simulator, peer: Peer) -> None:
         peer.send(SubscribeRequest(mac=device.mac), device.ip)
     got = await peer.collect(5.0, count=250)
     assert {host for m, host, _ in got if isinstance(m, SubscribeReply)} == {d.ip for d in devices}
+
+
+async def test_announcements_after_boot(sim: Simulator, peer: Peer, make_peer: Callable[[str], Peer]) -> None:
+    sim.timing = replace(sim.timing, announce_count=3, announce_interval_s=0.05, announce_every_s=0.3)
+    listener = make_peer(BROADCAST)
+    vs = sim.add_socket(ip="127.0.0.2")
+    got = await listener.collect(0.25)
+    assert [(m.command, host) for m, host, _ in got if isinstance(m, DiscoveryReply)] == [(Command.DISCOVER, vs.ip)] * 3
+    await peer.expect_nothing(0.05)  # broadcasts only: nothing unicast
+    got = await listener.collect(0.5, count=3)  # the burst repeats every announce_every_s
+    assert [host for _, host, _ in got] == [vs.ip] * 3
+
+
+async def test_announcement_after_a_state_change(sim: Simulator, make_peer: Callable[[str], Peer]) -> None:
+    sim.timing = replace(sim.timing, announce_after_change_s=0.1)
+    listener = make_peer(BROADCAST)
+    vs = sim.add_socket(ip="127.0.0.2")
+    vs.press_button()
+    got = await listener.collect(0.3)
+    # One isolated announcement ~2.4 s (here 0.1 s) after a change, showing the new state (§3.1).
+    assert [(m.state, host) for m, host, _ in got if isinstance(m, DiscoveryReply)] == [(ON, vs.ip)]
+
+
+async def test_remove_socket(sim: Simulator, peer: Peer) -> None:
+    vs = sim.add_socket(ip="127.0.0.2")
+    sim.remove_socket(vs.ip)
+    assert len(sim) == 0 and vs.mac not in sim.sockets
+    peer.send(SubscribeRequest(mac=vs.mac), vs.ip)
+    await peer.expect_nothing()
+    with pytest.raises(KeyError):
+        sim.get(vs.mac)
+
+
+async def test_stop_leaves_no_timer_behind(sockets_allowed: None, port: int) -> None:
+    sim = Simulator(port=port, timing=replace(FAST, announce_count=5))
+    await sim.start()
+    vs = sim.add_socket()
+    vs.add_timer(_timer(1))
+    sim.add_socket().reboot()
+    vs.socket_data = replace(vs.socket_data, auto_off_enabled=True, auto_off_seconds=600)
+    vs.press_button()
+    assert vs.countdown is not None
+    await sim.stop()
+    loop = asyncio.get_running_loop()
+    scheduled = getattr(loop, "_scheduled")  # what Home Assistant's test harness inspects too
+    assert [h for h in scheduled if not h.cancelled() and "Simulator.call_later" in repr(h)] == []
