@@ -98,7 +98,7 @@ def socket_detail(device: VirtualSocket) -> JsonObject:
                 "action": timer.action is PowerState.ON,
                 "code": timer.code,
                 "date": None if timer.date is None else timer.date.isoformat(),
-                "time": timer.at.isoformat(),
+                "time": f"{timer.hour:02d}:{timer.minute:02d}:{timer.second:02d}",  # even if invalid
                 "weekdays": sorted(int(day) for day in timer.weekdays),
                 "weekly": timer.is_weekly,
             }

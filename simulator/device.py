@@ -274,6 +274,9 @@ class VirtualSocket:
         waiter = self._net.create_future()
         self._boot_waiters.append(waiter)
         self.counters.reboots += 1
+        if not self._rebooting:
+            # A socket whose Wi-Fi is down stays unreachable after the power cycle.
+            self._stay_offline = not self.online
         self._go_offline()
         if self._reboot_handle is not None:
             self._net.cancel(self._reboot_handle)
@@ -308,10 +311,16 @@ class VirtualSocket:
 
     def stop(self) -> None:
         """Cancel every scheduled action (the simulator is stopping)."""
-        for handle in (self._announce_handle, self._change_announce_handle, self._reboot_handle):
+        if self._reboot_handle is not None:
+            # Finish the power cycle at once, quietly: a restarted simulator finds it booted.
+            self._net.cancel(self._reboot_handle)
+            self._reboot_handle = None
+            self.set_clock(BOOT_CLOCK)
+            self.online = not self._stay_offline
+        for handle in (self._announce_handle, self._change_announce_handle):
             if handle is not None:
                 self._net.cancel(handle)
-        self._announce_handle = self._change_announce_handle = self._reboot_handle = None
+        self._announce_handle = self._change_announce_handle = None
         self._cancel_countdown()
         for waiter in self._boot_waiters:
             if not waiter.done():

@@ -538,3 +538,12 @@ async def test_stop_leaves_no_timer_behind(sockets_allowed: None, port: int) -> 
     loop = asyncio.get_running_loop()
     scheduled = getattr(loop, "_scheduled")  # what Home Assistant's test harness inspects too
     assert [h for h in scheduled if not h.cancelled() and "Simulator.call_later" in repr(h)] == []
+
+
+async def test_reboot_keeps_an_offline_socket_offline(sim: Simulator) -> None:
+    vs = sim.add_socket(ip="127.0.0.2")
+    sim.set_online(vs.mac, False)
+    await sim.reboot(vs.mac)
+    assert vs.online is False
+    sim.set_online(vs.mac, True)
+    assert vs.online is True
