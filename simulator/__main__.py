@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reorder", type=float, default=0.0, help="probability of a datagram held back 50 ms")
     parser.add_argument("--subscription-timeout", type=float, help="idle seconds before a subscriber is forgotten")
     parser.add_argument("--reply-delay", type=float, help="seconds before each reply (default 0.01; 0 for benchmarks)")
+    parser.add_argument("--reply-jitter", type=float, help="extra random reply delay up to this many seconds")
     parser.add_argument("--announce", action="store_true", help="broadcast qa announcements after boot (§3.1)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging to stderr")
     return parser
@@ -69,6 +70,8 @@ async def _run(args: argparse.Namespace) -> None:
     if args.reply_delay is not None:
         # --reply-delay 0 (benchmarks) also makes the sf push immediate.
         timing = replace(timing, reply_delay_s=args.reply_delay, push_delay_s=min(timing.push_delay_s, args.reply_delay))
+    if args.reply_jitter is not None:
+        timing = replace(timing, reply_jitter_s=args.reply_jitter)
     if not args.announce:
         timing = replace(timing, announce_count=0)
     faults = Faults(

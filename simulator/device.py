@@ -97,6 +97,10 @@ class Network(Protocol):
         """Monotonic time in seconds (the event loop's clock)."""
         ...
 
+    def reply_delay(self) -> float:
+        """Processing time before the answer to one request (reply_delay_s + seeded jitter)."""
+        ...
+
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
         """Run callback after delay; cancelled when the simulator stops."""
         ...
@@ -420,19 +424,21 @@ class VirtualSocket:
             sim.dropped_busy += 1
             return
         subscribed = self._is_subscribed(host, now)
+        delay = self._net.reply_delay()  # one processing time per request
         match message:
             case DiscoverRequest():
                 if not self.socket_data.discoverable:
                     self.counters.ignored_locked += 1
                     return
-                self._discovery_burst(Command.DISCOVER, host, now)
+                self._discovery_burst(Command.DISCOVER, host, now, delay)
             case DiscoverMacRequest():
                 # Still answered when locked [obs JJ-pcap4].
-                self._discovery_burst(Command.DISCOVER_MAC, host, now)
+                self._discovery_burst(Command.DISCOVER_MAC, host, now, delay)
             case SubscribeRequest(session=session):
                 self._subscribers[host] = now
-                self._reply(SubscribeReply(mac=self.mac, state=PowerState(self._state), session=session or _ZERO), host)
-                deaf_until = now + self._net.timing.reply_delay_s + self._net.timing.post_subscribe_deaf_s
+                reply = SubscribeReply(mac=self.mac, state=PowerState(self._state), session=session or _ZERO)
+                self._reply(reply, host, delay)
+                deaf_until = now + delay + self._net.timing.post_subscribe_deaf_s
                 self._busy_until = max(self._busy_until, deaf_until)
                 return
             case PasswordRequest() | LogoutRequest():
@@ -444,26 +450,25 @@ class VirtualSocket:
                 sim.ignored_unsubscribed += 1
                 return
             case PowerRequest(state=state):
-                self._reply(Ack(command=Command.POWER, mac=self.mac, session=self._ack_session), host)
-                timing = self._net.timing
-                self._set_relay(state is PowerState.ON, push_delay=timing.reply_delay_s + timing.push_delay_s)
+                self._reply(Ack(command=Command.POWER, mac=self.mac, session=self._ack_session), host, delay)
+                self._set_relay(state is PowerState.ON, push_delay=delay + self._net.timing.push_delay_s)
             case HeartbeatRequest(session=session):
-                self._reply(Ack(command=Command.HEARTBEAT, mac=self.mac, session=session), host)
+                self._reply(Ack(command=Command.HEARTBEAT, mac=self.mac, session=session), host, delay)
             case ReadTableRequest(table=table):
-                self._reply(self._read_table(table), host)
+                self._reply(self._read_table(table), host, delay)
             case WriteTableRequest():
                 if not self._write_table(message):
                     sim.malformed += 1
                     return
-                self._reply(Ack(command=Command.WRITE_TABLE, mac=self.mac, session=self._ack_session), host)
+                self._reply(Ack(command=Command.WRITE_TABLE, mac=self.mac, session=self._ack_session), host, delay)
             case CountdownRequest():
-                self._reply(self._countdown_request(message), host)
+                self._reply(self._countdown_request(message), host, delay)
             case ClockRequest(clock=clock, session=session):
                 self.set_clock(clock)
-                self._reply(Ack(command=Command.CLOCK, mac=self.mac, session=session), host)
+                self._reply(Ack(command=Command.CLOCK, mac=self.mac, session=session), host, delay)
             case TimezoneRequest():
                 self._set_timezone_block(message)
-                self._reply(Ack(command=Command.TIMEZONE, mac=self.mac, session=self._ack_session), host)
+                self._reply(Ack(command=Command.TIMEZONE, mac=self.mac, session=self._ack_session), host, delay)
         if subscribed:
             self._subscribers[host] = now  # any request keeps the subscription alive (§4.2)
 
@@ -480,19 +485,18 @@ class VirtualSocket:
             return False
         return True
 
-    def _reply(self, message: DeviceMessage, host: str, delay: float | None = None) -> None:
+    def _reply(self, message: DeviceMessage, host: str, delay: float) -> None:
         self.counters.replies += 1
-        wait = self._net.timing.reply_delay_s if delay is None else delay
-        self._net.transmit(self, encode(message), host, wait)
+        self._net.transmit(self, encode(message), host, delay)
 
-    def _discovery_burst(self, command: Command, host: str, now: float) -> None:
+    def _discovery_burst(self, command: Command, host: str, now: float, delay: float) -> None:
         timing = self._net.timing
         datagram = encode(self._discovery_reply(command))
         for i in range(timing.burst_count):
-            self._net.transmit(self, datagram, host, timing.reply_delay_s + i * timing.burst_interval_s)
+            self._net.transmit(self, datagram, host, delay + i * timing.burst_interval_s)
         self.counters.replies += timing.burst_count
         # Busy until one interval after the last reply: a cl 90–130 ms into it was lost (§3.1).
-        end = now + timing.reply_delay_s + timing.burst_count * timing.burst_interval_s
+        end = now + delay + timing.burst_count * timing.burst_interval_s
         self._busy_until = max(self._busy_until, end)
 
     # --- relay, pushes, countdown ---------------------------------------------------------------

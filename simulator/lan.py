@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from ipaddress import IPv4Address
 import logging
+import random
 import socket
 import time
 from types import TracebackType
@@ -69,6 +70,8 @@ class Simulator:
         self.timing = timing or Timing()
         self._counters = SimCounters()
         self._injector = FaultInjector(faults or Faults(), seed)
+        # Its own generator, so that turning jitter on does not change the drawn faults.
+        self._jitter = random.Random(seed)
         self._server = LoopbackServer(bind=bind, port=port, handler=self._on_datagram)
         self._by_mac: dict[Mac, VirtualSocket] = {}
         self._by_ip: dict[str, VirtualSocket] = {}
@@ -267,6 +270,13 @@ class Simulator:
     def now(self) -> float:
         """Monotonic seconds (the clock of asyncio's default loop)."""
         return time.monotonic()
+
+    def reply_delay(self) -> float:
+        """Processing time of one request: reply_delay_s plus seeded jitter."""
+        timing = self.timing
+        if not timing.reply_jitter_s:
+            return timing.reply_delay_s
+        return timing.reply_delay_s + self._jitter.random() * timing.reply_jitter_s
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
         """Schedule callback; every pending handle is cancelled by stop()."""

@@ -18,7 +18,10 @@ class Timing:
     """
 
     # Replies come 10–300 ms after a request on the real socket (§4.4); kept small here.
+    # reply_jitter_s adds a seeded uniform [0, jitter) per request, so that hundreds of sockets
+    # answering one broadcast do not all send in the same millisecond.
     reply_delay_s: float = 0.01
+    reply_jitter_s: float = 0.0
     # `sf` follows the `dc` ack by 4–40 ms and is repeated ~45 ms later (§3.5).
     push_delay_s: float = 0.006
     sf_repeat_s: float = 0.045

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import time
 
 import pytest
@@ -111,3 +112,13 @@ async def test_only_the_loopback_lan(sockets_allowed: None) -> None:
     server = LoopbackServer(bind="127.0.0.1", port=0, handler=lambda *args: None)
     with pytest.raises(ValueError, match="127.0.0.0/8"):
         server.send(b"x", "127.0.0.2", "8.8.8.8", 10000)
+
+
+def test_reply_jitter_is_seeded() -> None:
+    timing = replace(FAST, reply_delay_s=0.01, reply_jitter_s=0.2)
+    delays = [Simulator(seed=3, timing=timing).reply_delay() for _ in range(2)]
+    assert delays[0] == delays[1]
+    sim = Simulator(seed=3, timing=timing)
+    many = [sim.reply_delay() for _ in range(200)]
+    assert all(0.01 <= d < 0.21 for d in many) and max(many) - min(many) > 0.1
+    assert Simulator(timing=FAST).reply_delay() == 0.0
