@@ -25,7 +25,7 @@ _pick_python() {
   PYTHON="$best"; PYTHON_VERSION="$best_v"
 }
 
-_pick_python || return 1 2>/dev/null || exit 1
+_pick_python || { return 1 2>/dev/null || exit 1; }
 if _version_ge "$PYTHON_VERSION" "3.13.2"; then
   HA_VERSION="2026.2.3"; PHACC_VERSION="0.13.316"
 else
@@ -37,13 +37,16 @@ if [ ! -x "$_venv/bin/python" ] || [ "$(cat "$_venv/.stamp" 2>/dev/null)" != "$_
   echo "Setting up .venv: Python $PYTHON_VERSION, Home Assistant $HA_VERSION (first run takes a few minutes)" >&2
   rm -rf "$_venv"
   "$PYTHON" -m venv "$_venv"
-  # (grep drops pip's notes about local wheel mirrors absent on this machine)
-  { "$_venv/bin/python" -m pip install --quiet --upgrade pip &&
-    "$_venv/bin/python" -m pip install --quiet \
-      "homeassistant==$HA_VERSION" \
-      "pytest-homeassistant-custom-component==$PHACC_VERSION" \
-      -r "$_repo/requirements_test.txt"; } 2>&1 | grep -v "is neither a file nor a directory" >&2
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "error: installing the test environment failed" >&2; return 1 2>/dev/null || exit 1; }
+  # (the grep drops pip's notes about local wheel mirrors that this machine lacks)
+  if ! { "$_venv/bin/python" -m pip install --quiet --upgrade pip &&
+         "$_venv/bin/python" -m pip install --quiet \
+           "homeassistant==$HA_VERSION" \
+           "pytest-homeassistant-custom-component==$PHACC_VERSION" \
+           -r "$_repo/requirements_test.txt"; } 2>&1 | { grep -v "is neither a file nor a directory" >&2 || true; }
+  then
+    echo "error: installing the environment into .venv failed" >&2
+    return 1 2>/dev/null || exit 1
+  fi
   echo "$_stamp" > "$_venv/.stamp"
 fi
 export VIRTUAL_ENV="$_venv"
