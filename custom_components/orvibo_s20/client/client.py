@@ -89,7 +89,7 @@ class ClientTiming:
     initial_rto_s: float = 0.25  # first resend before any round trip was measured
     min_rto_s: float = 0.05
     max_rto_s: float = 1.0
-    backoff: float = 1.5
+    backoff: float = 1.3
     deadline_s: float = 5.0  # per request, resends included
     heartbeat_s: float = 30.0  # the vendor app's interval (§3.6)
     resubscribe_idle_s: float = 60.0  # subscribe again before a command after this much silence
@@ -381,8 +381,9 @@ class S20Client:
 
         def messages(attempt: int) -> tuple[ClientMessage, ...]:
             request = PowerRequest(mac=mac, state=wanted)
-            # From the second resend on, also ask for the true state: a cl reply shows it.
-            return (request,) if attempt < 2 else (request, SubscribeRequest(mac=mac))
+            # Resends also ask for the true state: a cl reply shows it even when the ack or
+            # the pushes of an earlier, successful attempt were lost.
+            return (request,) if attempt == 0 else (request, SubscribeRequest(mac=mac))
 
         def match(message: DeviceMessage) -> bool | None:
             if isinstance(message, StateReport) and self._acks_seen > acks_before:
