@@ -51,6 +51,7 @@ from ..protocol import (
     PowerRequest,
     PowerState,
     ReadTableRequest,
+    S20ConnectionError,
     S20TimeoutError,
     SocketData,
     SocketDataReply,
@@ -322,6 +323,7 @@ class S20Client:
         finally:
             self._pending = None
         self.stats.timeouts += 1
+        self._subscribed_at = None  # maybe forgotten by the socket: subscribe before the next request
         _LOGGER.debug("%s: %s timed out after %d attempts", self.mac, what, attempt)
         raise S20TimeoutError(f"{self.mac} at {self.host} did not answer {what}")
 
@@ -351,12 +353,8 @@ class S20Client:
         what: str,
     ) -> _T:
         async with self._lock:
-            try:
-                await self._ensure_subscribed()
-                return await self._request(messages, match, what=what)
-            except S20TimeoutError:
-                self._subscribed_at = None  # maybe forgotten by the socket: subscribe next time
-                raise
+            await self._ensure_subscribed()
+            return await self._request(messages, match, what=what)
 
     # --- operations --------------------------------------------------------------------------
 
@@ -366,7 +364,6 @@ class S20Client:
             try:
                 return await self._subscribe_locked()
             except S20TimeoutError:
-                self._subscribed_at = None
                 self._set_available(False)
                 raise
 
@@ -393,14 +390,9 @@ class S20Client:
             return None
 
         async with self._lock:
+            await self._ensure_subscribed()
             acks_before = self._acks_seen
-            try:
-                await self._ensure_subscribed()
-                acks_before = self._acks_seen
-                await self._request(messages, match, what=f"power {'on' if on else 'off'}")
-            except S20TimeoutError:
-                self._subscribed_at = None
-                raise
+            await self._request(messages, match, what=f"power {'on' if on else 'off'}")
         self._update_state(on)
 
     async def turn_on(self) -> None:
@@ -464,12 +456,8 @@ class S20Client:
             return await self._read_socket_data_locked()
 
     async def _read_socket_data_locked(self) -> SocketData:
-        try:
-            await self._ensure_subscribed()
-            reply = await self._read_table_locked(Table.SOCKET_DATA)
-        except S20TimeoutError:
-            self._subscribed_at = None
-            raise
+        await self._ensure_subscribed()
+        reply = await self._read_table_locked(Table.SOCKET_DATA)
         assert isinstance(reply, SocketDataReply)
         self.socket_data = reply.data
         return reply.data
@@ -481,11 +469,7 @@ class S20Client:
             updated = change(current)  # may raise EncodeError before anything is sent
             if updated == current:
                 return current
-            try:
-                await self._write_locked(socket_data_write(self.mac, updated), what)
-            except S20TimeoutError:
-                self._subscribed_at = None
-                raise
+            await self._write_locked(socket_data_write(self.mac, updated), what)
         self.socket_data = updated
         self._notify()
         return updated
@@ -576,12 +560,8 @@ class S20Client:
             return await self._get_timers_locked()
 
     async def _get_timers_locked(self) -> tuple[Timer, ...]:
-        try:
-            await self._ensure_subscribed()
-            reply = await self._read_table_locked(Table.TIMERS)
-        except S20TimeoutError:
-            self._subscribed_at = None
-            raise
+        await self._ensure_subscribed()
+        reply = await self._read_table_locked(Table.TIMERS)
         assert isinstance(reply, TimersReply)
         return reply.timers
 
@@ -619,11 +599,10 @@ class S20Client:
                     await self.subscribe()
                 else:
                     await self.heartbeat()
-            except S20TimeoutError:
+            except S20ConnectionError:
                 # An unanswered heartbeat means a reboot or a Wi-Fi drop: subscribe again at
                 # once; an unanswered subscribe means unreachable: retry more slowly.
-                if self._subscribed_at is not None:
-                    self._subscribed_at = None
+                if self._subscribed_at is None and self.available:
                     continue
             delay = t.heartbeat_s if self.available else t.retry_unavailable_s
             self._wake.clear()
