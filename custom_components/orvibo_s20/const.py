@@ -1,0 +1,59 @@
+"""Constants of the Orvibo S20 integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "orvibo_s20"
+MANUFACTURER: Final = "Orvibo"
+MODEL: Final = "S20"
+
+# Config entry data (CONF_HOST comes from homeassistant.const).
+CONF_MAC: Final = "mac"
+
+# The optional `orvibo_s20:` YAML block: network settings for unusual LANs, tests and the demo.
+CONF_BIND_ADDRESS: Final = "bind_address"
+CONF_REMOTE_PORT: Final = "remote_port"
+CONF_BROADCAST_ADDRESSES: Final = "broadcast_addresses"
+CONF_BROADCAST_LISTEN_ADDRESS: Final = "broadcast_listen_address"
+CONF_REUSE_ADDRESS: Final = "reuse_address"
+DEFAULT_BIND_ADDRESS: Final = "0.0.0.0"
+DEFAULT_PORT: Final = 10000
+
+# The backstop poll: pushes carry every change, the poll only catches a lost push.
+POLL_INTERVAL: Final = timedelta(seconds=60)
+# Lossy UDP must not flap entities: a socket is unavailable only after this many failed polls
+# in a row (about 60–120 s after it went quiet).
+FAILED_POLLS_BEFORE_UNAVAILABLE: Final = 2
+# Table 4 (name, auto-off, lock) changes rarely and only by someone else's hand: re-read it
+# every this many polls.
+SOCKET_DATA_EVERY_POLLS: Final = 10
+# Background scan for new sockets and moved ones (wiz uses 15 minutes too).
+DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=15)
+# When the socket's clock and time zone are set again each day: after any DST change.
+CLOCK_SYNC_AT: Final = (3, 0, 30)
+# Auto-off switched on while the socket stores no duration yet.
+DEFAULT_AUTO_OFF_S: Final = 3600
+
+# Timer and countdown actions, and the service fields.
+ACTION_ON: Final = "on"
+ACTION_OFF: Final = "off"
+ATTR_ACTION: Final = "action"
+ATTR_DATE: Final = "date"
+ATTR_DURATION: Final = "duration"
+ATTR_ID: Final = "id"
+ATTR_NAME: Final = "name"
+ATTR_TIME: Final = "time"
+ATTR_TIMERS: Final = "timers"
+ATTR_WEEKDAYS: Final = "weekdays"
+
+SERVICE_ADD_TIMER: Final = "add_timer"
+SERVICE_CANCEL_COUNTDOWN: Final = "cancel_countdown"
+SERVICE_CLEAR_TIMERS: Final = "clear_timers"
+SERVICE_GET_TIMERS: Final = "get_timers"
+SERVICE_REMOVE_TIMER: Final = "remove_timer"
+SERVICE_RENAME: Final = "rename"
+SERVICE_START_COUNTDOWN: Final = "start_countdown"
+
+ISSUE_PORT_IN_USE: Final = "port_in_use"

@@ -1,0 +1,329 @@
+"""The coordinator of one socket: pushes first, a poll as the backstop, the clock kept in step.
+
+The client pushes every state change it hears (a button press, a timer, another app) and the
+coordinator hands it to the entities at once (`async_set_updated_data`). The poll re-subscribes
+every `POLL_INTERVAL`, which both keeps the subscription fresh and reads the true relay state
+in case a push was lost, and reads the running countdown.
+
+UDP loses datagrams and the socket sometimes naps: one failed poll keeps the last state, only
+`FAILED_POLLS_BEFORE_UNAVAILABLE` failures in a row make the entities unavailable (the
+coordinator then logs once; we log once when the socket is heard from again).
+
+Timers run on the socket's own clock in its local time, and the vendor's time service is gone:
+the clock and time zone are set on setup, every night after any DST change, and whenever the
+socket rebooted or reports an unset clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .client import Countdown, S20Client
+from .const import (
+    CLOCK_SYNC_AT,
+    DOMAIN,
+    FAILED_POLLS_BEFORE_UNAVAILABLE,
+    POLL_INTERVAL,
+    SOCKET_DATA_EVERY_POLLS,
+)
+from .discovery import DATA_NETWORK
+from .protocol import DiscoveryReply, EncodeError, PowerState, S20ConnectionError, SocketData
+
+_LOGGER = logging.getLogger(__name__)
+
+# A countdown read again within this much of the known end is the same countdown.
+_COUNTDOWN_SLACK = timedelta(seconds=2)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class S20Countdown:
+    """A running countdown: the relay goes to `action` at `ends_at`."""
+
+    action: bool
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class S20State:
+    """What the entities show: relay, table 4 and the countdown."""
+
+    is_on: bool | None
+    socket_data: SocketData | None
+    countdown: S20Countdown | None
+
+
+@dataclass(slots=True)
+class S20Data:
+    """The runtime objects of one config entry."""
+
+    client: S20Client
+    coordinator: S20Coordinator
+
+
+type S20ConfigEntry = ConfigEntry[S20Data]
+
+
+def default_name(mac: str) -> str:
+    """Return the name of a socket that stores none: "S20 " and the end of its MAC."""
+    return f"S20 {mac.replace(':', '')[-6:].upper()}"
+
+
+def device_name(mac: str, socket_data: SocketData | None) -> str:
+    """Return the socket's stored name, else a name made from its MAC."""
+    if socket_data is not None and socket_data.name:
+        return socket_data.name
+    return default_name(mac)
+
+
+class S20Coordinator(DataUpdateCoordinator[S20State]):
+    """Keep one socket's state: pushes, the backstop poll, availability and its clock."""
+
+    config_entry: S20ConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: S20ConfigEntry, client: S20Client) -> None:
+        self.client = client
+        self.mac = str(client.mac)
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=self.mac,
+            update_interval=POLL_INTERVAL,
+            always_update=False,
+        )
+        self._failed_polls = 0
+        self._polls = 0
+        self._shut_down = False
+        # What the last clock sync saw, to tell when the socket needs another one.
+        self._clock_due = True
+        self._reboots_at_sync = client.reboots
+        self._device_clock_at_sync: int | None = None
+        self._timezone_warned = False
+        self._clock_task: asyncio.Task[None] | None = None
+        self._countdown_task: asyncio.Task[None] | None = None
+
+    @property
+    def device_name(self) -> str:
+        """The socket's name as Home Assistant shows it by default."""
+        return device_name(self.mac, self.client.socket_data)
+
+    # --- setup and polling ---------------------------------------------------------------------
+
+    async def _async_setup(self) -> None:
+        """Subscribe, read table 4 and set the clock; then listen to the client."""
+        client = self.client
+        try:
+            await client.subscribe()
+            await client.read_socket_data()
+        except S20ConnectionError as err:
+            await self._async_raise_not_ours(err)
+        await self._async_sync_clock()
+        entry = self.config_entry
+        entry.async_on_unload(client.add_listener(self._async_on_client_change))
+        entry.async_on_unload(client.endpoint.add_discovery_listener(self._async_on_discovery_reply))
+        hour, minute, second = CLOCK_SYNC_AT
+        entry.async_on_unload(
+            async_track_time_change(self.hass, self._async_daily_sync, hour=hour, minute=minute, second=second)
+        )
+
+    async def _async_raise_not_ours(self, err: S20ConnectionError) -> None:
+        """Raise UpdateFailed, saying so when another socket now has our address."""
+        client = self.client
+        found = None
+        try:
+            found = await self.hass.data[DATA_NETWORK].async_probe(client.host)
+        except S20ConnectionError:
+            pass
+        if found is not None and found.mac != client.mac:
+            # The address now belongs to another socket (DHCP gave it away). Our socket is
+            # found again by discovery, which updates the entry's host.
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="wrong_device",
+                translation_placeholders={"host": client.host, "mac": self.mac, "other": str(found.mac)},
+            ) from err
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"host": client.host, "error": str(err)},
+        ) from err
+
+    async def _async_update_data(self) -> S20State:
+        """Poll: subscribe again (the true relay state) and read the countdown."""
+        client = self.client
+        try:
+            is_on = await client.subscribe()
+            countdown = await client.get_countdown()
+            if self._polls and self._polls % SOCKET_DATA_EVERY_POLLS == 0:
+                await client.read_socket_data()
+        except S20ConnectionError as err:
+            self._failed_polls += 1
+            if self.data is not None and self._failed_polls < FAILED_POLLS_BEFORE_UNAVAILABLE:
+                _LOGGER.debug("%s: poll failed (%s); keeping the last state for now", self.mac, err)
+                return self.data
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="unreachable",
+                translation_placeholders={"host": client.host, "error": str(err)},
+            ) from err
+        self._failed_polls = 0
+        self._polls += 1
+        self._async_check_clock()
+        return self._async_state(is_on, self._countdown_from(countdown))
+
+    @callback
+    def _async_state(self, is_on: bool | None, countdown: S20Countdown | None) -> S20State:
+        socket_data = self.client.socket_data
+        previous = self.data.socket_data if self.data is not None else None
+        if socket_data is not None and previous is not None and _device_fields(socket_data) != _device_fields(
+            previous
+        ):
+            self._async_update_device(socket_data)
+        return S20State(is_on=is_on, socket_data=socket_data, countdown=countdown)
+
+    def _countdown_from(self, countdown: Countdown | None) -> S20Countdown | None:
+        if countdown is None:
+            return None
+        action = countdown.action is PowerState.ON
+        ends_at = dt_util.utcnow() + timedelta(seconds=countdown.remaining_s)
+        known = self.data.countdown if self.data is not None else None
+        # The socket counts in whole seconds: don't move the timestamp by a second each poll.
+        if known is not None and known.action == action and abs(known.ends_at - ends_at) <= _COUNTDOWN_SLACK:
+            return known
+        return S20Countdown(action=action, ends_at=ends_at)
+
+    # --- pushes --------------------------------------------------------------------------------
+
+    @callback
+    def _async_on_client_change(self) -> None:
+        """Take a pushed state (or a new table 4) from the client at once."""
+        client = self.client
+        if self._shut_down or self.data is None or not client.available:
+            return  # losing the socket is the poll's call (with its grace period)
+        countdown = self.data.countdown
+        if countdown is not None and client.state == countdown.action:
+            countdown = None  # reached its target: the socket drops it
+        was_on = self.data.is_on
+        state = self._async_state(client.state, countdown)
+        if not self.last_update_success:
+            self.logger.info("Fetching %s data recovered", self.name)
+            self._failed_polls = 0
+        if state != self.data or not self.last_update_success:
+            self.async_set_updated_data(state)
+        socket_data = state.socket_data
+        if client.state and not was_on and socket_data is not None and socket_data.auto_off_enabled:
+            # Switched on with auto-off: the socket started a countdown (PROTOCOL.md §3.9).
+            self._async_start_task("_countdown_task", self._async_read_countdown, "countdown")
+        self._async_check_clock()
+
+    @callback
+    def async_set_countdown(self, countdown: S20Countdown | None) -> None:
+        """Show a countdown just started or cancelled by a service."""
+        if self.data is not None:
+            self.async_set_updated_data(replace(self.data, countdown=countdown))
+
+    async def _async_read_countdown(self) -> None:
+        try:
+            countdown = await self.client.get_countdown()
+        except S20ConnectionError as err:
+            _LOGGER.debug("%s: could not read the countdown: %s", self.mac, err)
+            return
+        self.async_set_countdown(self._countdown_from(countdown))
+
+    @callback
+    def _async_update_device(self, socket_data: SocketData) -> None:
+        """Let the device follow a new stored name or firmware (name_by_user still wins)."""
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device(identifiers={(DOMAIN, self.mac)})
+        if device is None:
+            return
+        registry.async_update_device(
+            device.id,
+            name=device_name(self.mac, socket_data),
+            sw_version=str(socket_data.firmware_version),
+            hw_version=str(socket_data.hardware_version),
+        )
+
+    # --- the socket's clock --------------------------------------------------------------------
+
+    @callback
+    def _async_on_discovery_reply(self, reply: DiscoveryReply, _host: str) -> None:
+        # The client reads the reply after us (reboot detection): look at it on the next turn.
+        if reply.mac == self.client.mac:
+            self.hass.loop.call_soon(self._async_check_clock)
+
+    @callback
+    def _async_daily_sync(self, _now: datetime) -> None:
+        self._clock_due = True
+        self._async_check_clock()
+
+    @callback
+    def _async_check_clock(self) -> None:
+        """Set the clock again if it is due, the socket rebooted or its clock is unset."""
+        client = self.client
+        due = (
+            self._clock_due
+            or client.reboots != self._reboots_at_sync
+            or (client.clock_synced is False and client.device_clock != self._device_clock_at_sync)
+        )
+        if due:
+            self._async_start_task("_clock_task", self._async_sync_clock, "clock")
+
+    async def _async_sync_clock(self) -> None:
+        """Set the socket's clock (UTC) and time zone (HA's current UTC offset, no DST rule)."""
+        client = self.client
+        reboots, device_clock = client.reboots, client.device_clock
+        try:
+            await client.set_clock(dt_util.utcnow())
+            offset = dt_util.now().utcoffset() or timedelta(0)
+            try:
+                await client.set_timezone(offset, dst=False)
+            except EncodeError as err:
+                if not self._timezone_warned:
+                    self._timezone_warned = True
+                    _LOGGER.warning("%s: time zone not set, timers will run in UTC: %s", self.mac, err)
+        except S20ConnectionError as err:
+            _LOGGER.debug("%s: clock not set: %s", self.mac, err)
+            self._clock_due = True
+            return
+        _LOGGER.debug("%s: clock and time zone set", self.mac)
+        self._clock_due = False
+        self._reboots_at_sync = reboots
+        self._device_clock_at_sync = device_clock
+
+    # --- housekeeping --------------------------------------------------------------------------
+
+    @callback
+    def _async_start_task(
+        self, attribute: str, work: Callable[[], Coroutine[Any, Any, None]], what: str
+    ) -> None:
+        """Run work in the background unless the same work is still running."""
+        task: asyncio.Task[None] | None = getattr(self, attribute)
+        if self._shut_down or (task is not None and not task.done()):
+            return
+        setattr(
+            self,
+            attribute,
+            self.config_entry.async_create_background_task(self.hass, work(), f"orvibo_s20 {what} {self.mac}"),
+        )
+
+    async def async_shutdown(self) -> None:
+        """Stop taking pushes and starting work (the entry unloads)."""
+        self._shut_down = True
+        await super().async_shutdown()
+
+
+def _device_fields(data: SocketData) -> tuple[object, ...]:
+    return (data.name, data.firmware_version, data.hardware_version)

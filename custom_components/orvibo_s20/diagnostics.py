@@ -1,0 +1,85 @@
+"""Diagnostics of a socket: its entry, what it stores, its state and the protocol counters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from ipaddress import IPv4Address
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from .coordinator import S20ConfigEntry
+from .discovery import DATA_NETWORK
+from .protocol import SocketData
+
+# The remote password guards the vendor's cloud control; the network data locates the home.
+TO_REDACT = {"remote_password", "gateway", "local_ip", "netmask"}
+
+
+def _socket_data(data: SocketData | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    out: dict[str, Any] = {}
+    for item in fields(data):
+        value = getattr(data, item.name)
+        if isinstance(value, bytes):
+            value = value.hex()
+        elif isinstance(value, IPv4Address):
+            value = str(value)
+        elif item.name == "mac":
+            value = str(value)
+        elif hasattr(value, "__dataclass_fields__"):
+            value = asdict(value)
+        out[item.name] = value
+    out["name"] = data.name
+    return out
+
+
+async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: S20ConfigEntry) -> dict[str, Any]:
+    """Return the diagnostics of one socket."""
+    data = entry.runtime_data
+    client, coordinator = data.client, data.coordinator
+    state = coordinator.data
+    network = hass.data[DATA_NETWORK]
+    endpoint = network.endpoint
+    return {
+        "entry": {"title": entry.title, "data": dict(entry.data)},
+        "socket": {
+            "host": client.host,
+            "product_id": client.product_id,
+            "available": client.available,
+            "is_on": state.is_on if state else None,
+            "countdown": (
+                {"action": state.countdown.action, "ends_at": state.countdown.ends_at.isoformat()}
+                if state and state.countdown
+                else None
+            ),
+            "clock_synced": client.clock_synced,
+            "reboots": client.reboots,
+            "stored": async_redact_data(_socket_data(client.socket_data), TO_REDACT),
+        },
+        "coordinator": {
+            "last_update_success": coordinator.last_update_success,
+            "update_interval_s": coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None,
+        },
+        "protocol": {
+            "client": client.stats.as_dict(),
+            "endpoint": endpoint.stats.as_dict() if endpoint is not None else None,
+            "network": {
+                "port": network.settings.port,
+                "bind_address": network.settings.bind_address,
+                "broadcast_addresses": list(network.settings.broadcast_addresses),
+            },
+        },
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: S20ConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """Return the diagnostics of the socket's device (one device per entry)."""
+    return await async_get_config_entry_diagnostics(hass, entry)
