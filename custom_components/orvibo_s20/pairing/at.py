@@ -95,8 +95,11 @@ class ModuleRefusedError(PairingError):
     """The Wi-Fi module answered an AT command with `+ERR=<code>`."""
 
     def __init__(self, command: str, code: int | None) -> None:
-        meaning = ERROR_CODES.get(code, "unknown error") if code is not None else "no error code"
-        super().__init__(f"the Wi-Fi module refused {command}: +ERR={code if code is not None else ''} ({meaning})")
+        if code is None:
+            reply = "+ERR (no error code)"
+        else:
+            reply = f"+ERR={code} ({ERROR_CODES.get(code, 'unknown error')})"
+        super().__init__(f"the Wi-Fi module refused {command}: {reply}")
         self.command = command
         self.code = code
 
@@ -162,13 +165,24 @@ def parse_security(text: str) -> tuple[Auth, Encryption]:
     if len(parts) == 1 and parts[0] == Auth.OPEN:
         parts.append(Encryption.NONE)
     try:
+        if len(parts) != 2:
+            raise ValueError("not AUTH,ENCRYPTION")
         auth, encryption = Auth(parts[0]), Encryption(parts[1])
-    except (ValueError, IndexError) as err:
+    except ValueError:
+        # Not quoted: a user who typed "WPA2PSK,AES,<key>" must not see the key echoed.
         choices = ", ".join(f"{a},{e}" for a, encs in VALID_SECURITY.items() for e in sorted(encs))
-        raise InvalidCredentialsError(f"unknown security {text!r}; use one of {choices}", field="security") from err
+        raise InvalidCredentialsError(f"unknown security setting; use one of {choices}", field="security") from None
     if encryption not in VALID_SECURITY[auth]:
         raise InvalidCredentialsError(f"security {auth},{encryption} is not a valid combination", field="security")
     return auth, encryption
+
+
+def _enum[E: StrEnum](kind: type[E], value: str) -> E:
+    try:
+        return kind(str(value).upper())
+    except ValueError:
+        choices = ", ".join(kind)
+        raise InvalidCredentialsError(f"unknown {kind.__name__.lower()}; use one of {choices}", field="security") from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +195,9 @@ class WifiCredentials:
     encryption: Encryption = Encryption.AES
 
     def __post_init__(self) -> None:
+        # Plain strings ("wpa2psk") become the enums, so the AT line is always spelled right.
+        object.__setattr__(self, "auth", _enum(Auth, self.auth))
+        object.__setattr__(self, "encryption", _enum(Encryption, self.encryption))
         self.validate()
 
     @classmethod

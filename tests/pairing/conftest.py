@@ -1,0 +1,118 @@
+"""Fixtures: a simulator, its Wi-Fi module and a client endpoint on the loopback LAN (no Home Assistant)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import replace
+import time
+from typing import Any
+
+import pytest
+
+from custom_components.orvibo_s20.client import ClientTiming, EndpointConfig, S20Endpoint
+from simulator import Simulator, Timing
+from simulator.wifi import WifiFaults, WifiMode, WifiModule, WifiTiming
+
+BROADCAST = "127.255.255.255"
+AP_HOST = "127.0.0.254"  # stands in for 10.10.100.254
+LOCAL = ("127.0.0.1", 0)  # where the pairing drivers bind: loopback, an ephemeral port
+# The SmartLink schedule at 50× speed: a round of an 8-character password takes 0.23 s.
+SPEED = 50.0
+# Short AT timeouts: the module answers at once on loopback, so 0.15 s only costs on a loss.
+AT_FAST: dict[str, float] = {"reply_timeout_s": 0.15, "timeout_s": 5.0}
+# For the tests that wait out every retry on purpose.
+AT_TIMEOUT_FAST: dict[str, float] = {"reply_timeout_s": 0.05, "timeout_s": 5.0}
+
+CLIENT_TIMING = ClientTiming(initial_rto_s=0.05, min_rto_s=0.02, max_rto_s=0.2, deadline_s=2.0, burst_guard_s=0.2)
+SIM_TIMING = Timing(
+    reply_delay_s=0.0, push_delay_s=0.0, post_subscribe_deaf_s=0.0, announce_count=0, announce_every_s=None,
+    reboot_s=0.2, tick_s=0.1,
+)
+WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
+
+type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
+
+
+@pytest.fixture
+def auto_enable_custom_integrations() -> None:
+    """No Home Assistant here: replaces the root conftest's autouse fixture of the same name."""
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
+    sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=SIM_TIMING)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+async def endpoint(simulator: Simulator) -> AsyncIterator[S20Endpoint]:
+    endpoint = S20Endpoint(
+        EndpointConfig(
+            bind_host="127.0.0.1", port=simulator.port, broadcast_addresses=(BROADCAST,),
+            broadcast_listen_host=BROADCAST, reuse_address=True,
+        )
+    )
+    await endpoint.open()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture
+def at_port(socket_enabled: None) -> int:
+    return Simulator.free_port()
+
+
+@pytest.fixture
+def smartlink_port(socket_enabled: None) -> int:
+    return Simulator.free_port()
+
+
+@pytest.fixture
+async def make_module(
+    simulator: Simulator, at_port: int, smartlink_port: int
+) -> AsyncIterator[ModuleFactory]:
+    """Start Wi-Fi modules (AP mode unless told) on the test's ports; stopped at teardown."""
+    modules: list[WifiModule] = []
+
+    async def make(
+        mode: WifiMode = WifiMode.AP, *, faults: WifiFaults | None = None, **kwargs: Any
+    ) -> WifiModule:
+        timing = kwargs.pop("timing", WIFI_TIMING)
+        module = WifiModule(
+            simulator, mode=mode, ap_host=AP_HOST, at_port=at_port, smartlink_port=smartlink_port,
+            broadcast=BROADCAST, timing=timing, faults=faults, **kwargs,
+        )
+        await module.start()
+        modules.append(module)
+        return module
+
+    yield make
+    for module in modules:
+        await module.stop()
+
+
+@pytest.fixture
+async def ap_module(make_module: ModuleFactory) -> WifiModule:
+    return await make_module()
+
+
+@pytest.fixture
+async def smartlink_module(make_module: ModuleFactory) -> WifiModule:
+    return await make_module(WifiMode.SMARTLINK)
+
+
+def never_calibrates() -> WifiTiming:
+    """A sniffer that never trusts what it sees: it listens until the test ends."""
+    return replace(WIFI_TIMING, calibration_count=10**9)
+
+
+async def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> None:
+    """Wait until condition() is true (polling the loop), or fail."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.005)
