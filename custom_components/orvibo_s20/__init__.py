@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import (
     CONF_BIND_ADDRESS,
@@ -95,6 +96,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
     coordinator = S20Coordinator(hass, entry, client)
     try:
         await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        await network.async_stop_client(client)
+        network.async_release(entry)
+        # The coordinator raises a bare ConfigEntryNotReady: give the entry the reason.
+        cause = coordinator.last_exception
+        if isinstance(cause, UpdateFailed) and cause.translation_key:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key=cause.translation_key,
+                translation_placeholders=cause.translation_placeholders,
+            ) from cause
+        raise
     except BaseException:
         await network.async_stop_client(client)
         network.async_release(entry)

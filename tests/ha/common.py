@@ -1,0 +1,65 @@
+"""Helpers of the Home Assistant tests: waiting on real UDP, and what the kernel has bound."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from ipaddress import IPv4Address
+from pathlib import Path
+import time
+
+from custom_components.orvibo_s20.coordinator import S20Coordinator
+from custom_components.orvibo_s20.discovery import DATA_NETWORK, S20Network
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from simulator.device import VirtualSocket
+
+POWER = "switch.desk_lamp"
+AUTO_OFF = "switch.desk_lamp_auto_off"
+LOCKED = "switch.desk_lamp_locked"
+DURATION = "number.desk_lamp_auto_off_duration"
+COUNTDOWN = "sensor.desk_lamp_countdown"
+
+_NTP_EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+async def wait_for(condition: Callable[[], object], timeout: float = 3.0, what: str = "condition") -> float:
+    """Wait until condition() is true (the loop keeps running); returns the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.005)
+    return time.monotonic() - start
+
+
+def network(hass: HomeAssistant) -> S20Network:
+    """The shared endpoint of this Home Assistant instance."""
+    return hass.data[DATA_NETWORK]
+
+
+def coordinator(entry: ConfigEntry) -> S20Coordinator:
+    """The coordinator of a loaded entry."""
+    return entry.runtime_data.coordinator
+
+
+def bound_udp(port: int) -> set[str]:
+    """Local IPv4 addresses with a UDP socket bound to port (this network namespace)."""
+    found: set[str] = set()
+    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
+        local = line.split()[1]
+        address, port_hex = local.split(":")
+        if int(port_hex, 16) == port:
+            found.add(str(IPv4Address(bytes.fromhex(address)[::-1])))
+    return found
+
+
+def socket_clock_utc(sock: VirtualSocket) -> datetime:
+    """The simulated socket's clock (seconds since 1900, UTC) as a datetime."""
+    return datetime.fromtimestamp(sock.clock + _NTP_EPOCH.timestamp(), UTC)
+
+
+def clock_in_step(sock: VirtualSocket) -> bool:
+    """Whether the socket's clock is within a few seconds of the real time."""
+    return abs((socket_clock_utc(sock) - datetime.now(UTC)).total_seconds()) < 5
