@@ -26,12 +26,14 @@ from .const import (
     CONF_BROADCAST_ADDRESSES,
     CONF_BROADCAST_LISTEN_ADDRESS,
     CONF_MAC,
+    CONF_POLL_INTERVAL,
     CONF_REMOTE_PORT,
     CONF_REUSE_ADDRESS,
     DEFAULT_BIND_ADDRESS,
     DEFAULT_PORT,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    POLL_INTERVAL,
 )
 from .coordinator import S20ConfigEntry, S20Coordinator, S20Data
 from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcast_addresses
@@ -52,6 +54,7 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional(CONF_BROADCAST_LISTEN_ADDRESS): cv.string,
                 vol.Optional(CONF_REUSE_ADDRESS, default=False): cv.boolean,
                 vol.Optional(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): cv.time_period,
+                vol.Optional(CONF_POLL_INTERVAL, default=POLL_INTERVAL): cv.time_period,
             }
         )
     },
@@ -71,6 +74,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         broadcast_listen_address=conf.get(CONF_BROADCAST_LISTEN_ADDRESS),
         reuse_address=conf[CONF_REUSE_ADDRESS],
         scan_interval=conf[CONF_SCAN_INTERVAL],
+        poll_interval=conf[CONF_POLL_INTERVAL],
     )
     network = S20Network(hass, settings)
     hass.data[DATA_NETWORK] = network

@@ -18,6 +18,8 @@ CONF_REMOTE_PORT: Final = "remote_port"
 CONF_BROADCAST_ADDRESSES: Final = "broadcast_addresses"
 CONF_BROADCAST_LISTEN_ADDRESS: Final = "broadcast_listen_address"
 CONF_REUSE_ADDRESS: Final = "reuse_address"
+# Tests only: a shorter backstop poll, so that losing a socket shows within seconds.
+CONF_POLL_INTERVAL: Final = "poll_interval"
 DEFAULT_BIND_ADDRESS: Final = "0.0.0.0"
 DEFAULT_PORT: Final = 10000
 

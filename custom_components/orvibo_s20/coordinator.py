@@ -2,8 +2,9 @@
 
 The client pushes every state change it hears (a button press, a timer, another app) and the
 coordinator hands it to the entities at once (`async_set_updated_data`). The poll re-subscribes
-every `POLL_INTERVAL`, which both keeps the subscription fresh and reads the true relay state
-in case a push was lost, and reads the running countdown.
+every `POLL_INTERVAL` (tests shorten it with the YAML `poll_interval`), which both keeps the
+subscription fresh and reads the true relay state in case a push was lost, and reads the
+running countdown.
 
 UDP loses datagrams and the socket sometimes naps: one failed poll keeps the last state, only
 `FAILED_POLLS_BEFORE_UNAVAILABLE` failures in a row make the entities unavailable (the
@@ -35,7 +36,6 @@ from .const import (
     CLOCK_SYNC_AT,
     DOMAIN,
     FAILED_POLLS_BEFORE_UNAVAILABLE,
-    POLL_INTERVAL,
     SOCKET_DATA_EVERY_POLLS,
 )
 from .discovery import DATA_NETWORK
@@ -100,7 +100,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
             _LOGGER,
             config_entry=entry,
             name=self.mac,
-            update_interval=POLL_INTERVAL,
+            update_interval=hass.data[DATA_NETWORK].settings.poll_interval,
             always_update=False,
         )
         self._failed_polls = 0

@@ -38,7 +38,7 @@ from .client import (
     discover,
     probe_host,
 )
-from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE
+from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE, POLL_INTERVAL
 from .protocol import DiscoveryReply, EndpointError, Mac, SocketData
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class NetworkSettings:
     broadcast_listen_address: str | None
     reuse_address: bool
     scan_interval: timedelta
+    poll_interval: timedelta = POLL_INTERVAL  # the YAML option is for tests
 
     def endpoint_config(self) -> EndpointConfig:
         """Return the library's endpoint configuration."""
