@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any
 
@@ -39,10 +39,19 @@ from .const import (
     SOCKET_DATA_EVERY_POLLS,
 )
 from .discovery import DATA_NETWORK
-from .protocol import DiscoveryReply, EncodeError, PowerState, S20ConnectionError, SocketData
+from .protocol import (
+    DiscoveryReply,
+    EncodeError,
+    PowerState,
+    S20ConnectionError,
+    SocketData,
+    clock_from_datetime,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
+# A clock before this was not set by anyone since the socket booted (it restarts at 2000-01-01).
+_CLOCK_SET_AFTER = clock_from_datetime(datetime(2020, 1, 1, tzinfo=UTC))
 # A countdown read again within this much of the known end is the same countdown.
 _COUNTDOWN_SLACK = timedelta(seconds=2)
 
@@ -108,6 +117,8 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         self._shut_down = False
         # What the last clock sync saw, to tell when the socket needs another one.
         self._clock_due = True
+        self._clock_set = False  # by us, since the last reboot we know of
+        self._resubscribe = False
         self._reboots_at_sync = client.reboots
         self._device_clock_at_sync: int | None = None
         self._timezone_warned = False
@@ -210,8 +221,12 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     def _async_on_client_change(self) -> None:
         """Take a pushed state (or a new table 4) from the client at once."""
         client = self.client
-        if self._shut_down or self.data is None or not client.available:
+        if self._shut_down or self.data is None:
+            return
+        if not client.available and client.state == self.data.is_on:
             return  # losing the socket is the poll's call (with its grace period)
+        # Heard from the socket (a subscribe, or a push even after a lost poll): it is there.
+        self._failed_polls = 0
         countdown = self.data.countdown
         if countdown is not None and client.state == countdown.action:
             countdown = None  # reached its target: the socket drops it
@@ -219,7 +234,6 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         state = self._async_state(client.state, countdown)
         if not self.last_update_success:
             self.logger.info("Fetching %s data recovered", self.name)
-            self._failed_polls = 0
         if state != self.data or not self.last_update_success:
             self.async_set_updated_data(state)
         socket_data = state.socket_data
@@ -260,9 +274,16 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
 
     @callback
     def _async_on_discovery_reply(self, reply: DiscoveryReply, _host: str) -> None:
-        # The client reads the reply after us (reboot detection): look at it on the next turn.
-        if reply.mac == self.client.mac:
-            self.hass.loop.call_soon(self._async_check_clock)
+        if reply.mac != self.client.mac:
+            return
+        if self._clock_set and reply.clock < _CLOCK_SET_AFTER:
+            # We set this clock and only a power cycle resets it: the socket rebooted and
+            # forgot our subscription too. Subscribe again (the relay is off now), then sync.
+            _LOGGER.debug("%s: clock reset, the socket rebooted", self.mac)
+            self._clock_set = False
+            self._resubscribe = True
+        # The client reads the reply after us (its own reboot detection): look on the next turn.
+        self.hass.loop.call_soon(self._async_check_clock)
 
     @callback
     def _async_daily_sync(self, _now: datetime) -> None:
@@ -275,6 +296,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         client = self.client
         due = (
             self._clock_due
+            or self._resubscribe
             or client.reboots != self._reboots_at_sync
             or (client.clock_synced is False and client.device_clock != self._device_clock_at_sync)
         )
@@ -286,6 +308,9 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         client = self.client
         reboots, device_clock = client.reboots, client.device_clock
         try:
+            if self._resubscribe:
+                await client.subscribe()
+                self._resubscribe = False
             await client.set_clock(dt_util.utcnow())
             offset = dt_util.now().utcoffset() or timedelta(0)
             try:
@@ -300,6 +325,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
             return
         _LOGGER.debug("%s: clock and time zone set", self.mac)
         self._clock_due = False
+        self._clock_set = True
         self._reboots_at_sync = reboots
         self._device_clock_at_sync = device_clock
 
