@@ -8,6 +8,7 @@ may ever be sent there). Timings are shortened so the suite runs in seconds.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -38,6 +39,13 @@ def fast_timing() -> Iterator[None]:
         patch("custom_components.orvibo_s20.discovery.SCAN_WINDOW_S", 0.3),
         patch("custom_components.orvibo_s20.discovery.PROBE_TIMEOUT_S", 0.5),
     ):
+        yield
+
+
+@pytest.fixture
+def short_deadline() -> Iterator[None]:
+    """Give up on an unanswered request sooner: for tests that wait for failures (request it before `entry`)."""
+    with patch("custom_components.orvibo_s20.discovery.CLIENT_TIMING", replace(FAST_CLIENT, deadline_s=0.4)):
         yield
 
 

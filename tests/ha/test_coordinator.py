@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 import logging
 import time
@@ -26,7 +25,7 @@ from simulator.device import VirtualSocket
 from simulator.timing import BOOT_CLOCK
 
 from .common import AUTO_OFF, COUNTDOWN, DURATION, POWER, clock_in_step, coordinator, wait_for
-from .conftest import FAST_CLIENT, make_entry
+from .conftest import make_entry
 
 LONG = timedelta(hours=1)
 
@@ -35,13 +34,6 @@ LONG = timedelta(hours=1)
 def network_config(network_config: dict[str, Any]) -> dict[str, Any]:
     """No poll runs by itself during a test: what arrives was pushed, polls are explicit."""
     return {DOMAIN: {**network_config[DOMAIN], "poll_interval": LONG}}
-
-
-@pytest.fixture
-def short_deadline() -> Iterator[None]:
-    """Give up on an unanswered request sooner: these tests wait for failures."""
-    with patch("custom_components.orvibo_s20.discovery.CLIENT_TIMING", replace(FAST_CLIENT, deadline_s=0.4)):
-        yield
 
 
 def _local_offset_hours() -> tuple[int, int]:
