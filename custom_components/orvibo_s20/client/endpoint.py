@@ -108,7 +108,9 @@ class S20Endpoint:
     def __init__(self, config: EndpointConfig | None = None) -> None:
         self.config = config or EndpointConfig()
         self.stats = EndpointStats()
-        self._routes: dict[bytes, _Route] = {}
+        # Several clients may follow one MAC at once (an entry's, a config flow's short-lived
+        # one, the pairing's): every one gets the socket's messages.
+        self._routes: dict[bytes, list[_Route]] = {}
         self._discovery_listeners: list[DiscoveryListener] = []
         self._transports: list[asyncio.DatagramTransport] = []
 
@@ -191,17 +193,20 @@ class S20Endpoint:
     def register(self, mac: Mac, host: str, handler: MessageHandler) -> Callable[[], None]:
         """Route messages from this MAC at host to handler; returns the unregister callable."""
         route = _Route(host, handler)
-        self._routes[mac.raw] = route
+        self._routes.setdefault(mac.raw, []).append(route)
 
         def unregister() -> None:
-            if self._routes.get(mac.raw) is route:
-                del self._routes[mac.raw]
+            routes = self._routes.get(mac.raw, [])
+            if route in routes:
+                routes.remove(route)
+                if not routes:
+                    del self._routes[mac.raw]
 
         return unregister
 
     def set_host(self, mac: Mac, host: str) -> None:
         """Accept a registered socket's messages from a new IP (it moved)."""
-        if route := self._routes.get(mac.raw):
+        for route in self._routes.get(mac.raw, ()):
             route.host = host
 
     def add_discovery_listener(self, listener: DiscoveryListener) -> Callable[[], None]:
@@ -224,14 +229,16 @@ class S20Endpoint:
         if isinstance(message, DiscoveryReply):
             for listener in tuple(self._discovery_listeners):
                 listener(message, host)
-        route = self._routes.get(message.mac.raw)
-        if route is None:
+        routes = self._routes.get(message.mac.raw)
+        if not routes:
             if not isinstance(message, DiscoveryReply):
                 self.stats.unknown_mac += 1
             return
-        if route.host != host:
+        handlers = [route.handler for route in routes if route.host == host]
+        if not handlers:
             if not isinstance(message, DiscoveryReply):
                 self.stats.spoofed += 1
-                _LOGGER.debug("%s: dropped %s from %s, expected %s", message.mac, message.command, host, route.host)
+                _LOGGER.debug("%s: dropped %s from %s, expected %s", message.mac, message.command, host, routes[0].host)
             return
-        route.handler(message)
+        for handler in handlers:
+            handler(message)
