@@ -1,0 +1,110 @@
+"""Fixtures: a simulator on the loopback LAN and a runner of the CLI against it (no Home Assistant)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+import json
+from typing import Any
+
+import pytest
+
+from custom_components.orvibo_s20.cli import async_main
+from simulator import Simulator, Timing
+from simulator.wifi import WifiMode, WifiModule, WifiTiming
+
+BROADCAST = "127.255.255.255"
+AP_HOST = "127.0.0.254"  # stands in for the module's 10.10.100.254
+# A short discovery burst (the real one is 10 × 15 ms) so each command's wait for it is short;
+# one announcement on boot, so a freshly paired socket is heard at once.
+SIM_TIMING = Timing(
+    reply_delay_s=0.0, push_delay_s=0.0, burst_count=2, burst_interval_s=0.005, subscription_timeout_s=5.0,
+    announce_count=1, announce_interval_s=0.05, announce_every_s=None, reboot_s=0.2, tick_s=0.1,
+)
+WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
+
+
+@dataclass(frozen=True, slots=True)
+class CliResult:
+    """What one CLI run returned and printed."""
+
+    status: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        """The one JSON document on stdout."""
+        return json.loads(self.stdout)
+
+    @property
+    def lines(self) -> list[str]:
+        """stdout, line by line."""
+        return self.stdout.splitlines()
+
+
+type RunCli = Callable[..., Awaitable[CliResult]]
+type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
+
+
+@pytest.fixture
+def auto_enable_custom_integrations() -> None:
+    """No Home Assistant here: replaces the root conftest's autouse fixture."""
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
+    sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=SIM_TIMING)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def loopback_options(simulator: Simulator, timeout: float = 2.0) -> list[str]:
+    """The global options that put the CLI on the loopback LAN of this simulator."""
+    return [
+        "--bind", "127.0.0.1", "--port", str(simulator.port), "--broadcast", BROADCAST,
+        "--broadcast-listen", BROADCAST, "--timeout", str(timeout),
+    ]
+
+
+@pytest.fixture
+def run_cli(simulator: Simulator, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """Run one command line in this event loop against the simulator; returns status and output."""
+
+    async def run(*argv: str, timeout: float = 2.0, json_output: bool = False, network: bool = True) -> CliResult:
+        capsys.readouterr()  # drop what earlier steps printed
+        options = loopback_options(simulator, timeout) if network else []
+        status = await async_main([*options, *(["--json"] if json_output else []), *argv])
+        captured = capsys.readouterr()
+        return CliResult(status, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def at_port(socket_enabled: None) -> int:
+    return Simulator.free_port()
+
+
+@pytest.fixture
+def smartlink_port(socket_enabled: None) -> int:
+    return Simulator.free_port()
+
+
+@pytest.fixture
+async def make_module(simulator: Simulator, at_port: int, smartlink_port: int) -> AsyncIterator[ModuleFactory]:
+    """Start the Wi-Fi module of a socket waiting to be paired; stopped at teardown."""
+    modules: list[WifiModule] = []
+
+    async def make(mode: WifiMode = WifiMode.AP, **kwargs: Any) -> WifiModule:
+        module = WifiModule(
+            simulator, mode=mode, ap_host=AP_HOST, at_port=at_port, smartlink_port=smartlink_port,
+            broadcast=BROADCAST, timing=kwargs.pop("timing", WIFI_TIMING), **kwargs,
+        )
+        await module.start()
+        modules.append(module)
+        return module
+
+    yield make
+    for module in modules:
+        await module.stop()
