@@ -29,6 +29,10 @@ from .const import (
     CONF_POLL_INTERVAL,
     CONF_REMOTE_PORT,
     CONF_REUSE_ADDRESS,
+    CONF_SMARTLINK_BROADCAST_ADDRESS,
+    CONF_SMARTLINK_PORT,
+    CONF_WIFI_AT_PORT,
+    CONF_WIFI_MODULE_ADDRESS,
     DEFAULT_BIND_ADDRESS,
     DEFAULT_PORT,
     DEFAULT_SCAN_INTERVAL,
@@ -37,7 +41,9 @@ from .const import (
 )
 from .coordinator import S20ConfigEntry, S20Coordinator, S20Data
 from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcast_addresses
-from .protocol import EndpointError, Mac
+from .pairing import AP_MODULE_HOST
+from .pairing.provision import DEFAULT_BROADCAST
+from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
@@ -54,6 +60,10 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional(CONF_BROADCAST_LISTEN_ADDRESS): cv.string,
                 vol.Optional(CONF_REUSE_ADDRESS, default=False): cv.boolean,
                 vol.Optional(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): cv.time_period,
+                vol.Optional(CONF_WIFI_MODULE_ADDRESS, default=AP_MODULE_HOST): cv.string,
+                vol.Optional(CONF_WIFI_AT_PORT, default=AT_PORT): cv.port,
+                vol.Optional(CONF_SMARTLINK_PORT, default=SMARTLINK_PORT): cv.port,
+                vol.Optional(CONF_SMARTLINK_BROADCAST_ADDRESS, default=DEFAULT_BROADCAST): cv.string,
                 vol.Optional(CONF_POLL_INTERVAL, default=POLL_INTERVAL): cv.time_period,
             }
         )

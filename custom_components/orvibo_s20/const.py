@@ -20,6 +20,10 @@ CONF_BROADCAST_LISTEN_ADDRESS: Final = "broadcast_listen_address"
 CONF_REUSE_ADDRESS: Final = "reuse_address"
 # Tests only: a shorter backstop poll, so that losing a socket shows within seconds.
 CONF_POLL_INTERVAL: Final = "poll_interval"
+CONF_WIFI_MODULE_ADDRESS: Final = "wifi_module_address"
+CONF_WIFI_AT_PORT: Final = "wifi_at_port"
+CONF_SMARTLINK_PORT: Final = "smartlink_port"
+CONF_SMARTLINK_BROADCAST_ADDRESS: Final = "smartlink_broadcast_address"
 DEFAULT_BIND_ADDRESS: Final = "0.0.0.0"
 DEFAULT_PORT: Final = 10000
 

@@ -62,6 +62,11 @@ class NetworkSettings:
     broadcast_listen_address: str | None
     reuse_address: bool
     scan_interval: timedelta
+    # Wi-Fi pairing of a new socket: its module in AP mode, and where SmartLink broadcasts.
+    wifi_module_address: str = AP_MODULE_HOST
+    wifi_at_port: int = AT_PORT
+    smartlink_port: int = SMARTLINK_PORT
+    smartlink_broadcast_address: str = DEFAULT_BROADCAST
     poll_interval: timedelta = POLL_INTERVAL  # the YAML option is for tests
 
     def endpoint_config(self) -> EndpointConfig:
