@@ -39,7 +39,9 @@ from .client import (
     probe_host,
 )
 from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE, POLL_INTERVAL
-from .protocol import DiscoveryReply, EndpointError, Mac, SocketData
+from .pairing import AP_MODULE_HOST
+from .pairing.provision import DEFAULT_BROADCAST
+from .protocol import AT_PORT, SMARTLINK_PORT, DiscoveryReply, EndpointError, Mac, SocketData
 
 _LOGGER = logging.getLogger(__name__)
 
