@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields, is_dataclass
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -12,29 +12,28 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .coordinator import S20ConfigEntry
 from .discovery import DATA_NETWORK
-from .protocol import SocketData
+from .protocol import Mac, SocketData
 
 # The remote password guards the vendor's cloud control; the network data locates the home.
-TO_REDACT = {"remote_password", "gateway", "local_ip", "netmask"}
+# Wi-Fi credentials are never stored in an entry; redacted anyway should one ever be.
+TO_REDACT = {"remote_password", "gateway", "local_ip", "netmask", "ssid", "wifi_key", "password"}
+
+
+def _plain(value: Any) -> Any:
+    """Turn table 4's values into JSON: bytes as hex, addresses and MACs as text."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, (IPv4Address, Mac)):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _plain(getattr(value, item.name)) for item in fields(value)}
+    return value
 
 
 def _socket_data(data: SocketData | None) -> dict[str, Any] | None:
     if data is None:
         return None
-    out: dict[str, Any] = {}
-    for item in fields(data):
-        value = getattr(data, item.name)
-        if isinstance(value, bytes):
-            value = value.hex()
-        elif isinstance(value, IPv4Address):
-            value = str(value)
-        elif item.name == "mac":
-            value = str(value)
-        elif hasattr(value, "__dataclass_fields__"):
-            value = asdict(value)
-        out[item.name] = value
-    out["name"] = data.name
-    return out
+    return {**_plain(data), "name": data.name}
 
 
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: S20ConfigEntry) -> dict[str, Any]:
@@ -45,7 +44,11 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: S20Conf
     network = hass.data[DATA_NETWORK]
     endpoint = network.endpoint
     return {
-        "entry": {"title": entry.title, "data": dict(entry.data)},
+        "entry": {
+            "title": entry.title,
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
+        },
         "socket": {
             "host": client.host,
             "product_id": client.product_id,

@@ -1,0 +1,76 @@
+"""Diagnostics of an entry and its device: the socket's data redacted, counters, JSON all the way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.orvibo_s20.const import DOMAIN
+from homeassistant.components.diagnostics import REDACTED
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from simulator.device import VirtualSocket
+
+from .common import POWER
+
+
+def _check(diagnostics: dict[str, Any], sock: VirtualSocket) -> None:
+    # What went over HTTP is JSON; this asserts nothing odd (bytes, dataclasses) slipped through.
+    json.dumps(diagnostics)
+    stored = diagnostics["socket"]["stored"]
+    for secret in ("remote_password", "local_ip", "gateway", "netmask"):
+        assert stored[secret] == REDACTED
+    text = json.dumps(diagnostics)
+    assert "888888" not in text and sock.socket_data.remote_password.hex() not in text
+    assert "192.168.1." not in text  # the socket's LAN addresses
+    assert stored["name"] == "Desk lamp"
+    assert stored["firmware_version"] == 26
+    assert stored["timezone_block"]["dst_start"] == sock.socket_data.timezone_block.dst_start.hex()
+    assert diagnostics["entry"]["data"]["mac"] == str(sock.mac)
+    assert diagnostics["socket"]["is_on"] is True
+    assert diagnostics["socket"]["available"] is True
+    assert diagnostics["socket"]["product_id"] == "SOC005"
+    client = diagnostics["protocol"]["client"]
+    for counter in ("requests", "sent", "resent", "timeouts", "pushes", "resubscribes"):
+        assert isinstance(client[counter], int)
+    assert client["sent"] > 0
+    endpoint = diagnostics["protocol"]["endpoint"]
+    for counter in ("sent", "received", "malformed", "spoofed", "unknown_mac"):
+        assert isinstance(endpoint[counter], int)
+    assert diagnostics["coordinator"]["last_update_success"] is True
+
+
+async def test_config_entry_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry, sim_socket: VirtualSocket
+) -> None:
+    """Over Home Assistant's HTTP API: redacted, with the protocol counters."""
+    await hass.services.async_call("switch", "turn_on", {"entity_id": POWER}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN, "start_countdown", {"entity_id": POWER, "duration": 60, "action": "off"}, blocking=True
+    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    _check(diagnostics, sim_socket)
+    assert diagnostics["socket"]["countdown"]["action"] is False
+    assert diagnostics["protocol"]["network"]["port"] == hass.data[DOMAIN].settings.port
+
+
+async def test_device_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    entry: MockConfigEntry,
+    sim_socket: VirtualSocket,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The device's diagnostics are the socket's."""
+    await hass.services.async_call("switch", "turn_on", {"entity_id": POWER}, blocking=True)
+    device = device_registry.async_get_device(identifiers={(DOMAIN, str(sim_socket.mac))})
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
+    _check(diagnostics, sim_socket)
+    assert diagnostics["socket"]["countdown"] is None
