@@ -8,8 +8,9 @@ from .device import Countdown, VirtualSocket
 from .faults import Faults
 from .lan import Simulator
 from .timing import BOOT_CLOCK, Timing
+from .wifi import WifiFaults, WifiMode, WifiModule, WifiTiming
 
 __all__ = [
     "BOOT_CLOCK", "Countdown", "Faults", "SimCounters", "Simulator", "SocketCounters", "Timing",
-    "VirtualSocket",
+    "VirtualSocket", "WifiFaults", "WifiMode", "WifiModule", "WifiTiming",
 ]

@@ -3,7 +3,9 @@
     python -m simulator --port 10000 --sockets 3 --first-ip 127.0.0.2 --control 127.0.0.1:8765
 
 Prints one line per socket: `<ip> <mac> <name>`. The control port speaks the JSON-lines
-protocol of `simulator/control.py`.
+protocol of `simulator/control.py`. `--wifi ap|smartlink` adds a socket waiting to be paired
+(`simulator/wifi.py`): it prints `wifi <mode> <address>:<port> <mac>`, and `joined <ip> <mac>`
+once paired.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import logging
 import signal
 import sys
 
-from custom_components.orvibo_s20.protocol import PORT, clock_from_datetime
+from custom_components.orvibo_s20.protocol import AT_PORT, PORT, SMARTLINK_PORT, clock_from_datetime
 
 from .control import ControlServer
 from .faults import Faults
 from .lan import DEFAULT_BROADCAST, FIRST_IP, Simulator
 from .timing import Timing
+from .wifi import WifiMode, WifiModule
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -59,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reply-delay", type=float, help="seconds before each reply (default 0.01; 0 for benchmarks)")
     parser.add_argument("--reply-jitter", type=float, help="extra random reply delay up to this many seconds")
     parser.add_argument("--announce", action="store_true", help="broadcast qa announcements after boot (§3.1)")
+    parser.add_argument("--wifi", choices=("ap", "smartlink"),
+                        help="also run an unpaired socket's Wi-Fi module in AP or SmartLink mode")
+    parser.add_argument("--at-port", type=int, default=AT_PORT, help="its AT port (default %(default)s)")
+    parser.add_argument("--smartlink-port", type=int, default=SMARTLINK_PORT,
+                        help="its SmartLink port (default %(default)s)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging to stderr")
     return parser
 
@@ -95,6 +103,7 @@ async def _run(args: argparse.Namespace) -> None:
         await control.start()
     for device in sim:
         print(device.ip, device.mac, device.name or "", flush=True)
+    module, joined = await _start_wifi(sim, args) if args.wifi else (None, None)
     logging.getLogger(__name__).info(
         "%d sockets on UDP %d%s", len(sim), sim.port, f", control on {args.control[0]}:{control.port}" if control else ""
     )
@@ -105,9 +114,29 @@ async def _run(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
+        if joined is not None:
+            joined.cancel()
+        if module is not None:
+            await module.stop()
         if control is not None:
             await control.stop()
         await sim.stop()
+
+
+async def _start_wifi(sim: Simulator, args: argparse.Namespace) -> tuple[WifiModule, asyncio.Task[None]]:
+    module = WifiModule(sim, mode=WifiMode(args.wifi), at_port=args.at_port, smartlink_port=args.smartlink_port,
+                        broadcast=args.broadcast)
+    await module.start()
+    if module.mode is WifiMode.AP:
+        print("wifi ap", f"{module.ap_host}:{module.at_port}", module.mac, flush=True)
+    else:
+        print("wifi smartlink", f"{module.broadcast}:{module.smartlink_port}", module.mac, flush=True)
+
+    async def report() -> None:
+        device = await module.wait_joined(None)
+        print("joined", device.ip, device.mac, flush=True)  # never the key
+
+    return module, asyncio.create_task(report())
 
 
 def main(argv: list[str] | None = None) -> int:

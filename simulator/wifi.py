@@ -324,8 +324,8 @@ class WifiModule:
     # --- AP mode: the AT port --------------------------------------------------------------------
 
     def _on_at(self, data: bytes, addr: tuple[str, int]) -> None:
-        if self.mode is not WifiMode.AP or not addr[0].startswith("127."):
-            return
+        # Only loopback peers reach here (both listeners bind loopback addresses), and AT+Z
+        # closes the listeners, so the mode is AP.
         text = data.decode("utf-8", "replace")
         if self._take(self.faults.drop, self._dropped, text):
             self.counters.dropped += 1
@@ -471,8 +471,8 @@ class WifiModule:
             self._send_beacons(self.timing.beacon_bursts)
 
     def _send_beacons(self, left: int) -> None:
-        if self._beacon is None or self.joined is None:
-            return
+        # stop() cancels the pending bursts before it closes the beacon socket.
+        assert self._beacon is not None and self.joined is not None
         require_loopback(self.broadcast, "destination")
         # The JSON's MAC is garbled on the real module too (PROTOCOL.md §4.7).
         beacon = json.dumps({"mid": "LPB100", "mac": "04010000ACCF", "ip": self.joined.ip}, separators=(",", ":"))

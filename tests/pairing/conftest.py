@@ -17,17 +17,18 @@ from simulator.wifi import WifiFaults, WifiMode, WifiModule, WifiTiming
 BROADCAST = "127.255.255.255"
 AP_HOST = "127.0.0.254"  # stands in for 10.10.100.254
 LOCAL = ("127.0.0.1", 0)  # where the pairing drivers bind: loopback, an ephemeral port
-# The SmartLink schedule at 50× speed: a round of an 8-character password takes 0.23 s.
-SPEED = 50.0
+# The SmartLink schedule at 100× speed: a round of an 8-character password takes 0.12 s.
+SPEED = 100.0
 # Short AT timeouts: the module answers at once on loopback, so 0.15 s only costs on a loss.
 AT_FAST: dict[str, float] = {"reply_timeout_s": 0.15, "timeout_s": 5.0}
 # For the tests that wait out every retry on purpose.
 AT_TIMEOUT_FAST: dict[str, float] = {"reply_timeout_s": 0.05, "timeout_s": 5.0}
 
-CLIENT_TIMING = ClientTiming(initial_rto_s=0.05, min_rto_s=0.02, max_rto_s=0.2, deadline_s=2.0, burst_guard_s=0.2)
+# A short discovery burst (3 replies 5 ms apart instead of 10 × 15 ms) and a guard to match.
+CLIENT_TIMING = ClientTiming(initial_rto_s=0.05, min_rto_s=0.02, max_rto_s=0.2, deadline_s=2.0, burst_guard_s=0.03)
 SIM_TIMING = Timing(
     reply_delay_s=0.0, push_delay_s=0.0, post_subscribe_deaf_s=0.0, announce_count=0, announce_every_s=None,
-    reboot_s=0.2, tick_s=0.1,
+    reboot_s=0.2, tick_s=0.1, burst_count=3, burst_interval_s=0.005,
 )
 WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
 

@@ -331,7 +331,7 @@ class _AtSession:
         """Send `AT+Z` (no reply: the module reboots); twice, in case the first is lost."""
         for number in range(RESTART_SENDS):
             if number:
-                await asyncio.sleep(min(RESTART_GAP_S, self._reply_timeout_s))
+                await asyncio.sleep(min(RESTART_GAP_S, self._reply_timeout_s / 4))
             self._send(restart_command())
 
 
@@ -657,6 +657,9 @@ async def complete_pairing(
         endpoint, mac, host=host, ignore=ignore, timeout_s=timeout_s, scan_interval_s=scan_interval_s,
         progress=progress,
     )
+    # The socket answers a scan ten times and drops other requests meanwhile (§3.1); the client
+    # holds back after a discovery reply it sees, but it was not registered for this one.
+    await asyncio.sleep((client_timing or ClientTiming()).burst_guard_s)
     client = S20Client(endpoint, found.mac, found.host, timing=client_timing)
     try:
         await apply_defaults(client, name, now=now, utc_offset=utc_offset, dst=dst, progress=progress)
