@@ -18,6 +18,7 @@ from ..pairing import (
     provision_ap,
     provision_smartlink,
 )
+from ..pairing.provision import AT_ATTEMPTS, AT_REPLY_TIMEOUT_S
 from ..protocol import AT_PORT
 from .output import JsonValue, Output
 from .session import client_timing, open_endpoint
@@ -90,7 +91,9 @@ async def cmd_pair_ap(args: argparse.Namespace, out: Output) -> None:
     # Bind the S20 port first: a port taken by another controller fails before the socket
     # has been given the settings, not a minute later.
     async with open_endpoint(args) as endpoint:
-        result = await provision_ap(credentials, target=target, progress=report)
+        # --timeout bounds each step, its tries included, as it bounds each request to a socket.
+        reply_timeout_s = min(AT_REPLY_TIMEOUT_S, args.timeout / AT_ATTEMPTS)
+        result = await provision_ap(credentials, target=target, progress=report, reply_timeout_s=reply_timeout_s)
         out.progress(f"Wi-Fi settings stored in {result.mac} ({result.module}); it restarts and joins {args.ssid!r}")
         paired = await complete_pairing(
             endpoint, result.mac, name=args.name, timeout_s=args.join_timeout,
