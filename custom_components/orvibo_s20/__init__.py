@@ -110,21 +110,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
     coordinator = S20Coordinator(hass, entry, client)
     try:
         await coordinator.async_config_entry_first_refresh()
-    except ConfigEntryNotReady as err:
+    except BaseException as err:
+        # Nothing of a failed attempt stays behind: the retry starts afresh.
         await network.async_stop_client(client)
         network.async_release(entry)
-        # The coordinator raises a bare ConfigEntryNotReady: give the entry the reason.
         cause = coordinator.last_exception
-        if isinstance(cause, UpdateFailed) and cause.translation_key:
+        if isinstance(err, ConfigEntryNotReady) and isinstance(cause, UpdateFailed) and cause.translation_key:
+            # The coordinator raises a bare ConfigEntryNotReady: give the entry the reason.
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key=cause.translation_key,
                 translation_placeholders=cause.translation_placeholders,
             ) from cause
-        raise
-    except BaseException:
-        await network.async_stop_client(client)
-        network.async_release(entry)
         raise
     entry.runtime_data = S20Data(client=client, coordinator=coordinator)
     client.start()

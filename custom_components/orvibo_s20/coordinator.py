@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+import contextlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 import logging
@@ -153,10 +154,8 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         """Raise UpdateFailed, saying so when another socket now has our address."""
         client = self.client
         found = None
-        try:
+        with contextlib.suppress(S20ConnectionError):  # no endpoint: just "cannot connect"
             found = await self.hass.data[DATA_NETWORK].async_probe(client.host)
-        except S20ConnectionError:
-            pass
         if found is not None and found.mac != client.mac:
             # The address now belongs to another socket (DHCP gave it away). Our socket is
             # found again by discovery, which updates the entry's host.

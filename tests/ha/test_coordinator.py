@@ -303,6 +303,23 @@ async def test_countdown_after_auto_off_switch_on(
     await wait_for(lambda: hass.states.get(COUNTDOWN).state != STATE_UNKNOWN, what="the new countdown")
 
 
+async def test_countdown_unread_when_the_socket_goes_quiet(
+    hass: HomeAssistant,
+    short_deadline: None,
+    entry: MockConfigEntry,
+    simulator: Simulator,
+    sim_socket: VirtualSocket,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Switched on with auto-off, then gone: the countdown stays unknown, nothing is raised."""
+    await hass.services.async_call("switch", "turn_on", {"entity_id": AUTO_OFF}, blocking=True)
+    simulator.press(sim_socket.mac)
+    simulator.set_online(sim_socket.mac, False)
+    await wait_for(lambda: "could not read the countdown" in caplog.text, what="the failed read")
+    assert hass.states.get(POWER).state == STATE_ON
+    assert hass.states.get(COUNTDOWN).state == STATE_UNKNOWN
+
+
 async def test_countdown_fires_and_clears(
     hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
+from ipaddress import IPv4Address
 import socket
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -72,6 +76,12 @@ async def test_two_entries_share_one_endpoint(
     # One unicast socket and one broadcast listener for both entries.
     assert bound_udp(simulator.port) >= OURS
 
+    # A scan while both are loaded: each coordinator hears the other's reply too; no new flows.
+    flows_before = {flow["flow_id"] for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)}
+    await net.async_discover()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert {flow["flow_id"] for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)} <= flows_before
+
     assert await hass.config_entries.async_unload(first.entry_id)
     await hass.async_block_till_done()
     assert net.endpoint is not None and net.endpoint.is_open
@@ -85,7 +95,7 @@ async def test_two_entries_share_one_endpoint(
 
 
 async def test_setup_refuses_another_socket_at_the_host(
-    hass: HomeAssistant, setup_network: None, sim_socket: VirtualSocket
+    hass: HomeAssistant, short_deadline: None, setup_network: None, sim_socket: VirtualSocket
 ) -> None:
     """The address now belongs to another socket: retry, and say so."""
     entry = MockConfigEntry(
@@ -109,7 +119,7 @@ async def test_setup_refuses_another_socket_at_the_host(
 
 
 async def test_offline_at_setup_retries_then_recovers(
-    hass: HomeAssistant, setup_network: None, simulator: Simulator, sim_socket: VirtualSocket
+    hass: HomeAssistant, short_deadline: None, setup_network: None, simulator: Simulator, sim_socket: VirtualSocket
 ) -> None:
     """A socket that is off at setup is set up by the retry once it is back."""
     simulator.set_online(sim_socket.mac, False)
@@ -213,3 +223,39 @@ async def test_pushes_reach_the_switch_after_a_reload(
     await wait_for(lambda: hass.states.get(POWER).state == STATE_ON, what="the press")
     simulator.press(sim_socket.mac)
     await wait_for(lambda: hass.states.get(POWER).state == STATE_OFF, what="the second press")
+
+
+async def test_only_sockets_start_discovery_flows(
+    hass: HomeAssistant, setup_network: None, simulator: Simulator, sim_socket: VirtualSocket
+) -> None:
+    """An Orvibo AllOne (IR blaster) announcing itself is not offered; a new S20 is."""
+    simulator.timing = replace(simulator.timing, announce_count=1)
+    net = network(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN):
+        hass.config_entries.flow.async_abort(flow["flow_id"])
+    async with net.async_endpoint():  # listening, as a loaded entry would be
+        simulator.add_socket(product_id="IRD001")
+        kettle = simulator.add_socket(name="Kettle")
+        await wait_for(lambda: str(kettle.mac) in net._seen, what="the announcement")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["unique_id"] for flow in flows] == [str(kettle.mac)]
+    assert len(net._seen) == 2  # the scan's socket and the kettle, not the IR blaster
+    for flow in flows:
+        hass.config_entries.flow.async_abort(flow["flow_id"])
+
+
+async def test_broadcast_addresses_from_home_assistant_networks(
+    hass: HomeAssistant, network_config: dict[str, Any]
+) -> None:
+    """Without broadcast_addresses in YAML, the scan goes where HA's network integration says."""
+    config = {DOMAIN: {key: value for key, value in network_config[DOMAIN].items() if key != "broadcast_addresses"}}
+    with patch(
+        "homeassistant.components.network.async_get_ipv4_broadcast_addresses",
+        return_value={IPv4Address("127.255.255.255"), IPv4Address("127.0.255.255")},
+    ) as addresses:
+        assert await async_setup_component(hass, DOMAIN, config)
+    addresses.assert_awaited_once()
+    assert network(hass).settings.broadcast_addresses == ("127.0.255.255", "127.255.255.255")
+    await hass.async_block_till_done(wait_background_tasks=True)

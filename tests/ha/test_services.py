@@ -79,19 +79,19 @@ async def test_rename_and_the_device_name_follows(
     await wait_for(lambda: device_registry.async_get(device.id).name == "S20 " + sim_socket.mac.compact[-6:])
 
 
-@pytest.mark.parametrize("name", ["A" * 17, "Lampe à café", "Bell\x07"], ids=["17 bytes", "non-ASCII", "control"])
 async def test_rename_refuses_what_the_socket_cannot_store(
-    hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket, name: str
+    hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:
-    """A translated validation error, and the stored name is untouched."""
+    """17 bytes, non-ASCII, control characters: a translated validation error, the name untouched."""
     before = _stored(sim_socket)
-    with pytest.raises(ServiceValidationError) as caught:
-        await _call(hass, "rename", name=name)
-    assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == "invalid_name"
-    assert caught.value.translation_placeholders["length"] == "16"
-    assert "at most 16 bytes" in str(caught.value)
-    assert _stored(sim_socket) == before
+    for name in ("A" * 17, "Lampe à café", "Bell\x07"):
+        with pytest.raises(ServiceValidationError) as caught:
+            await _call(hass, "rename", name=name)
+        assert caught.value.translation_domain == DOMAIN
+        assert caught.value.translation_key == "invalid_name", name
+        assert caught.value.translation_placeholders["length"] == "16"
+        assert "at most 16 bytes" in str(caught.value)
+        assert _stored(sim_socket) == before, name
 
 
 # --- countdown ---------------------------------------------------------------------------------
@@ -115,21 +115,17 @@ async def test_start_and_cancel_countdown(
     assert hass.states.get(COUNTDOWN).state == STATE_UNKNOWN
 
 
-@pytest.mark.parametrize(
-    "duration",
-    [{"seconds": 0}, {"seconds": COUNTDOWN_MAX_S + 1}, {"seconds": 1.5}, "-00:01:00"],
-    ids=["zero", "too long", "fractional", "negative"],
-)
 async def test_start_countdown_refuses_bad_durations(
-    hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket, duration: object
+    hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:
-    """A translated validation error, and nothing is sent."""
+    """Zero, too long, fractional, negative: a translated validation error, and nothing is sent."""
     received = sim_socket.counters.received
-    with pytest.raises(ServiceValidationError) as caught:
-        await _call(hass, "start_countdown", duration=duration)
-    assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == "invalid_duration"
-    assert caught.value.translation_placeholders["max"] == str(COUNTDOWN_MAX_S)
+    for duration in ({"seconds": 0}, {"seconds": COUNTDOWN_MAX_S + 1}, {"seconds": 1.5}, "-00:01:00"):
+        with pytest.raises(ServiceValidationError) as caught:
+            await _call(hass, "start_countdown", duration=duration)
+        assert caught.value.translation_domain == DOMAIN
+        assert caught.value.translation_key == "invalid_duration", duration
+        assert caught.value.translation_placeholders["max"] == str(COUNTDOWN_MAX_S)
     assert sim_socket.counters.received == received
     assert sim_socket.countdown is None
 
@@ -195,29 +191,28 @@ async def test_remove_unknown_timer_is_refused(
     assert _stored(sim_socket) == before
 
 
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({"date": "2026-02-30"}, "invalid_date"),
-        ({"date": "next tuesday"}, "invalid_date"),
-        ({"date": "2020-01-01"}, "timer_in_past"),
-        ({"weekdays": ["mon"], "date": "2099-01-01"}, "timer_weekdays_and_date"),
-        ({}, "timer_needs_day"),
-        ({"weekdays": []}, "timer_needs_day"),
-    ],
-    ids=["impossible date", "not a date", "past", "weekdays and date", "neither", "no weekdays"],
+BAD_TIMERS: tuple[tuple[dict[str, Any], str], ...] = (
+    ({"date": "2026-02-30"}, "invalid_date"),  # impossible
+    ({"date": "next tuesday"}, "invalid_date"),
+    ({"date": "2020-01-01"}, "timer_in_past"),
+    ({"weekdays": ["mon"], "date": "2099-01-01"}, "timer_weekdays_and_date"),
+    ({}, "timer_needs_day"),
+    ({"weekdays": []}, "timer_needs_day"),
 )
+
+
 async def test_add_timer_refuses_bad_input(
-    hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket, data: dict[str, Any], key: str
+    hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:
-    """A translated validation error, and nothing is written."""
+    """Each bad day: a translated validation error, and nothing is sent or written."""
     before = _stored(sim_socket)
     received = sim_socket.counters.received
-    with pytest.raises(ServiceValidationError) as caught:
-        await _call(hass, "add_timer", time="07:00", action="on", **data)
-    assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == key
-    assert str(caught.value) != key  # the message comes from translations/en.json
+    for data, key in BAD_TIMERS:
+        with pytest.raises(ServiceValidationError) as caught:
+            await _call(hass, "add_timer", time="07:00", action="on", **data)
+        assert caught.value.translation_domain == DOMAIN
+        assert caught.value.translation_key == key, data
+        assert str(caught.value) != key  # the message comes from translations/en.json
     assert _stored(sim_socket) == before
     assert sim_socket.counters.received == received
 
