@@ -1,12 +1,15 @@
-"""Config flow of the Orvibo S20: scan, manual entry, DHCP and integration discovery, reconfigure.
+"""Config flow of the Orvibo S20: scan, manual entry, DHCP and integration discovery, reconfigure, Wi-Fi.
 
 Every path talks to the socket before an entry is made: the MAC (the unique ID) comes from the
 socket's own discovery reply, never from what the user typed alone, and the entry's title is
-the name the socket stores.
+the name the socket stores. The Wi-Fi steps put a new socket on the network first (AP mode or
+SmartLink, `pairing/`); the Wi-Fi key lives only in this flow object until the pairing task ends.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
 import logging
 from typing import Any
 
@@ -14,25 +17,58 @@ import voluptuous as vol
 
 from homeassistant.components import onboarding
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_HOST
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.setup import async_setup_component
 
 from .client import DiscoveredSocket
 from .const import CONF_MAC, DOMAIN
 from .coordinator import device_name
-from .discovery import DATA_NETWORK
-from .protocol import EncodeError, EndpointError, Mac, S20ConnectionError
+from . import discovery
+from .discovery import DATA_NETWORK, S20Network
+from .pairing import (
+    AP_NETWORK_NAME,
+    Auth,
+    Encryption,
+    InvalidCredentialsError,
+    ModuleRefusedError,
+    PairedSocket,
+    PairingStep,
+    PairingTimeoutError,
+    Progress,
+    WifiCredentials,
+    complete_pairing,
+    provision_ap,
+    provision_smartlink,
+    wait_for_new_socket,
+)
+from .pairing.at import ERROR_CODES
+from .pairing.smartlink import password_bytes
+from .pairing.provision import AT_REPLY_TIMEOUT_S, JOIN_TIMEOUT_S, SCAN_INTERVAL_S, SMARTLINK_TIMEOUT_S
+from .protocol import EncodeError, EndpointError, Mac, S20ConnectionError, encode_name
 
 _LOGGER = logging.getLogger(__name__)
 
 CONF_DEVICE = "device"
+CONF_SSID = "ssid"
+CONF_SECURITY = "security"
+
+# Read at call time, so tests (and only tests) can shorten them.
+AP_REPLY_TIMEOUT_S = AT_REPLY_TIMEOUT_S
+SMARTLINK_WINDOW_S = SMARTLINK_TIMEOUT_S
+SMARTLINK_SPEED = 1.0
+JOIN_WINDOW_S = JOIN_TIMEOUT_S
+JOIN_SCAN_INTERVAL_S = SCAN_INTERVAL_S
 
 STEP_CONNECT_SCHEMA = vol.Schema(
     {
@@ -41,6 +77,48 @@ STEP_CONNECT_SCHEMA = vol.Schema(
     }
 )
 
+# The `AT+WSKEY` settings a user can pick (keys are translation keys of the selector).
+SECURITY_OPTIONS: dict[str, tuple[Auth, Encryption]] = {
+    "wpa2psk_aes": (Auth.WPA2PSK, Encryption.AES),
+    "wpa2psk_tkip": (Auth.WPA2PSK, Encryption.TKIP),
+    "wpapsk_aes": (Auth.WPAPSK, Encryption.AES),
+    "wpapsk_tkip": (Auth.WPAPSK, Encryption.TKIP),
+    "wep_hex": (Auth.OPEN, Encryption.WEP_HEX),
+    "wep_ascii": (Auth.OPEN, Encryption.WEP_ASCII),
+    "wep_shared_hex": (Auth.SHARED, Encryption.WEP_HEX),
+    "wep_shared_ascii": (Auth.SHARED, Encryption.WEP_ASCII),
+    "open": (Auth.OPEN, Encryption.NONE),
+}
+DEFAULT_SECURITY = "wpa2psk_aes"
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+STEP_WIFI_AP_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SSID): TextSelector(),
+        vol.Optional(CONF_PASSWORD): _PASSWORD,
+        vol.Required(CONF_SECURITY, default=DEFAULT_SECURITY): SelectSelector(
+            SelectSelectorConfig(
+                options=list(SECURITY_OPTIONS), translation_key=CONF_SECURITY, mode=SelectSelectorMode.DROPDOWN
+            )
+        ),
+        vol.Optional(CONF_NAME): TextSelector(),
+    }
+)
+# SmartLink sends only the password: the socket joins the network this host is on.
+STEP_WIFI_SMARTLINK_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_PASSWORD): _PASSWORD,
+        vol.Optional(CONF_NAME): TextSelector(),
+    }
+)
+
+# Where a pairing timed out → the error that says what to check.
+_TIMEOUT_ERRORS: dict[PairingStep, str] = {
+    PairingStep.FIND_MODULE: "module_not_found",
+    PairingStep.SMARTLINK: "smartlink_timeout",
+    PairingStep.WAIT_FOR_SOCKET: "socket_not_joined",
+}
+
 
 class CannotConnect(Exception):
     """The socket did not answer; `reason` is the translated error key."""
@@ -48,6 +126,14 @@ class CannotConnect(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class _WifiFailure:
+    """Why a pairing failed: a `config.error` key and its placeholders."""
+
+    error: str
+    placeholders: dict[str, str] = field(default_factory=dict)
 
 
 class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -60,36 +146,62 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         self._mac: str | None = None
         self._name: str | None = None
         self._found: dict[str, DiscoveredSocket] = {}
+        # Wi-Fi pairing: the method's step, what to pair with (the key), the task and its outcome.
+        self._wifi_method: str | None = None
+        self._wifi_credentials: WifiCredentials | None = None
+        self._wifi_password: str | None = None
+        self._wifi_name: str | None = None
+        self._wifi_suggested: dict[str, str] = {}  # what a retry shows again: never the key
+        self._wifi_task: asyncio.Task[PairedSocket | _WifiFailure] | None = None
+        self._wifi_failure: _WifiFailure | None = None
 
     # --- asking the socket ---------------------------------------------------------------------
 
-    async def _async_identify(self, host: str, mac: str | None) -> tuple[str, str]:
-        """Return (MAC, name) of the socket at host; raise CannotConnect.
+    async def _async_network(self) -> S20Network:
+        """Return the shared endpoint's owner, setting the integration up if this flow is first.
 
-        Without a MAC, a unicast `qa` asks the socket who it is. With one (a socket on another
-        subnet, which may not answer `qa` from afar), subscribing to that MAC proves it.
+        Home Assistant sets an integration up for its YAML block or its first entry, not for a
+        flow: without either, the defaults apply, which is what async_setup gives with no YAML.
         """
-        network = self.hass.data[DATA_NETWORK]
+        if DATA_NETWORK not in self.hass.data:
+            await async_setup_component(self.hass, DOMAIN, {})
+        return self.hass.data[DATA_NETWORK]
+
+    async def _async_port(self) -> str:
+        return str((await self._async_network()).settings.port)
+
+    async def _async_mac(self, host: str, mac: str | None, *, fallback: str | None = None) -> str:
+        """Return the MAC of the socket at host: asked by a unicast `qa`, or the one given.
+
+        With a MAC (a socket on another subnet, which may not answer `qa` from afar) nothing is
+        asked here: reading the socket with it proves it. `fallback` is used when `qa` is silent.
+        """
+        if mac is not None:
+            return format_mac(str(Mac.parse(mac)))
+        network = await self._async_network()
         try:
-            if mac is None:
-                found = await network.async_probe(host)
-                if found is None:
-                    raise CannotConnect("cannot_connect")
-                parsed = found.mac
-            else:
-                parsed = Mac.parse(mac)
-            socket_data = await network.async_read_socket(host, parsed)
+            found = await network.async_probe(host)
+        except EndpointError as err:
+            _LOGGER.debug("Cannot open the UDP port: %s", err)
+            raise CannotConnect("port_in_use") from err
+        if found is not None:
+            return format_mac(str(found.mac))
+        if fallback is not None:
+            return fallback
+        raise CannotConnect("cannot_connect")
+
+    async def _async_name(self, host: str, mac: str) -> str:
+        """Subscribe to the socket and return its stored name; raise CannotConnect."""
+        network = await self._async_network()
+        try:
+            socket_data = await network.async_read_socket(host, Mac.parse(mac))
         except EndpointError as err:
             _LOGGER.debug("Cannot open the UDP port: %s", err)
             raise CannotConnect("port_in_use") from err
         except S20ConnectionError as err:
             _LOGGER.debug("No answer from %s: %s", host, err)
             raise CannotConnect("cannot_connect") from err
-        return str(parsed), device_name(str(parsed), socket_data)
-
-    @property
-    def _port(self) -> str:
-        return str(self.hass.data[DATA_NETWORK].settings.port)
+        return device_name(mac, socket_data)
 
     def _async_create(self) -> ConfigFlowResult:
         assert self._host is not None and self._mac is not None and self._name is not None
@@ -106,36 +218,41 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             host = (user_input.get(CONF_HOST) or "").strip()
-            mac = (user_input.get(CONF_MAC) or "").strip() or None
-            if not host and mac is None:
+            given_mac = (user_input.get(CONF_MAC) or "").strip() or None
+            if not host and given_mac is None:
                 return await self._async_scan()
             if not host:
                 errors[CONF_HOST] = "host_needed"
-            elif mac is not None and not Mac.is_mac(mac):
+            elif given_mac is not None and not Mac.is_mac(given_mac):
                 errors[CONF_MAC] = "invalid_mac"
             else:
                 try:
-                    mac, name = await self._async_identify(host, mac)
+                    mac = await self._async_mac(host, given_mac)
+                    # Before reading it: a configured socket only gets its new host.
+                    await self.async_set_unique_id(mac, raise_on_progress=False)
+                    self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+                    name = await self._async_name(host, mac)
                 except CannotConnect as err:
                     errors["base"] = err.reason
                 else:
-                    await self.async_set_unique_id(format_mac(mac), raise_on_progress=False)
-                    self._abort_if_unique_id_configured(updates={CONF_HOST: host})
-                    self._host, self._mac, self._name = host, format_mac(mac), name
+                    self._host, self._mac, self._name = host, mac, name
                     return self._async_create()
+        return await self._async_show_connect(user_input or {}, errors)
+
+    async def _async_show_connect(self, user_input: dict[str, Any], errors: dict[str, str]) -> ConfigFlowResult:
         return self.async_show_form(
             step_id="connect",
-            data_schema=self.add_suggested_values_to_schema(STEP_CONNECT_SCHEMA, user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(STEP_CONNECT_SCHEMA, user_input),
             errors=errors,
-            description_placeholders={"port": self._port},
+            description_placeholders={"port": await self._async_port()},
         )
 
     async def _async_scan(self) -> ConfigFlowResult:
-        network = self.hass.data[DATA_NETWORK]
+        network = await self._async_network()
         try:
             found = await network.async_scan()
         except EndpointError:
-            return self._async_connect_error("port_in_use")
+            return await self._async_show_connect({}, {"base": "port_in_use"})
         configured = self._async_current_ids(include_ignore=False)
         self._found = {
             format_mac(str(socket.mac)): socket
@@ -143,16 +260,8 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             if format_mac(str(socket.mac)) not in configured
         }
         if not self._found:
-            return self._async_connect_error("no_devices_found")
+            return await self._async_show_connect({}, {"base": "no_devices_found"})
         return await self.async_step_pick_device()
-
-    def _async_connect_error(self, error: str) -> ConfigFlowResult:
-        return self.async_show_form(
-            step_id="connect",
-            data_schema=STEP_CONNECT_SCHEMA,
-            errors={"base": error},
-            description_placeholders={"port": self._port},
-        )
 
     async def async_step_pick_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick one of the sockets the scan found."""
@@ -163,7 +272,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(mac, raise_on_progress=False)
             self._abort_if_unique_id_configured(updates={CONF_HOST: socket.host})
             try:
-                _, name = await self._async_identify(socket.host, mac)
+                name = await self._async_name(socket.host, mac)
             except CannotConnect as err:
                 errors["base"] = err.reason
             else:
@@ -179,6 +288,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
                 {vol.Required(CONF_DEVICE): SelectSelector(SelectSelectorConfig(options=options))}
             ),
             errors=errors,
+            description_placeholders={"port": await self._async_port()},
         )
 
     # --- discovery -----------------------------------------------------------------------------
@@ -200,14 +310,14 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(mac)
         # A known socket at a new IP: update the entry (which reloads it, rescuing a retry).
         self._abort_if_unique_id_configured(updates={CONF_HOST: host})
-        self._async_abort_entries_match({CONF_HOST: host})
         # The OUI is Hi-Flying's, not only Orvibo's: only a socket that answers is offered.
         try:
-            found_mac, name = await self._async_identify(host, None)
+            found_mac = await self._async_mac(host, None)
+            if found_mac != mac:
+                return self.async_abort(reason="not_s20")
+            name = await self._async_name(host, mac)
         except CannotConnect as err:
-            return self.async_abort(reason=err.reason)
-        if found_mac != mac:
-            return self.async_abort(reason="not_s20")
+            return self.async_abort(reason=err.reason, description_placeholders={"port": await self._async_port()})
         self._host, self._mac, self._name = host, mac, name
         self.context["title_placeholders"] = {"name": name, "host": host}
         return await self.async_step_discovery_confirm()
@@ -231,27 +341,189 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             try:
-                # The entry's MAC goes along: a socket on another subnet may ignore a `qa`.
-                found = await self.hass.data[DATA_NETWORK].async_probe(host)
-                mac, _ = await self._async_identify(host, str(found.mac) if found else entry.data[CONF_MAC])
+                # A socket on another subnet may ignore `qa`: then the entry's MAC must answer.
+                mac = await self._async_mac(host, None, fallback=entry.data[CONF_MAC])
+                # Another flow may be offering the socket found there: not a reason to stop.
+                await self.async_set_unique_id(mac, raise_on_progress=False)
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                await self._async_name(host, mac)
             except CannotConnect as err:
                 errors["base"] = err.reason
-            except EndpointError:
-                errors["base"] = "port_in_use"
             else:
-                await self.async_set_unique_id(format_mac(mac))
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
                 return self.async_update_reload_and_abort(entry, data_updates={CONF_HOST: host})
         schema = vol.Schema({vol.Required(CONF_HOST): TextSelector()})
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or entry.data),
             errors=errors,
-            description_placeholders={"name": entry.title, "port": self._port},
+            description_placeholders={"name": entry.title, "port": await self._async_port()},
         )
 
     # --- a new socket on Wi-Fi -----------------------------------------------------------------
 
     async def async_step_wifi(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Put a new or reset socket on Wi-Fi (AP mode or SmartLink)."""
-        return self.async_abort(reason="wifi_not_available")
+        """Put a new or reset socket on Wi-Fi: choose AP mode or SmartLink."""
+        return self.async_show_menu(step_id="wifi", menu_options=["wifi_ap", "wifi_smartlink"])
+
+    def _wifi_name_error(self, user_input: dict[str, Any]) -> str | None:
+        """Keep the optional name; return the error key if the socket cannot store it."""
+        name = (user_input.get(CONF_NAME) or "").strip() or None
+        try:
+            encode_name(name)
+        except EncodeError:
+            return "invalid_name"
+        self._wifi_name = name
+        return None
+
+    async def _async_wifi_form(
+        self, step_id: str, schema: vol.Schema, user_input: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        """Show a method's form again: the last pairing's error, never the password back."""
+        port = await self._async_port()
+        if not errors and (failure := self._wifi_failure) is not None:
+            errors, placeholders = {"base": failure.error}, failure.placeholders
+        else:
+            placeholders = {}
+        self._wifi_failure = None
+        suggested = {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+            description_placeholders={"network": AP_NETWORK_NAME, "port": port, **placeholders},
+        )
+
+    async def async_step_wifi_ap(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """AP mode: the socket serves its own open network; give it the SSID, key and security."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            auth, encryption = SECURITY_OPTIONS[user_input[CONF_SECURITY]]
+            try:
+                credentials = WifiCredentials(
+                    ssid=user_input[CONF_SSID], key=user_input.get(CONF_PASSWORD) or "", auth=auth,
+                    encryption=encryption,
+                )
+            except InvalidCredentialsError as err:
+                # The selector offers only valid combinations: the SSID or the key is wrong.
+                if err.field == "key":
+                    errors[CONF_PASSWORD] = "invalid_key"
+                else:
+                    errors[CONF_SSID] = "invalid_ssid"
+            else:
+                if (error := self._wifi_name_error(user_input)) is None:
+                    self._wifi_method, self._wifi_credentials = "wifi_ap", credentials
+                    self._wifi_remember(user_input)
+                    return await self.async_step_wifi_pair()
+                errors[CONF_NAME] = error
+        return await self._async_wifi_form("wifi_ap", STEP_WIFI_AP_SCHEMA, user_input or self._wifi_suggested, errors)
+
+    async def async_step_wifi_smartlink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """SmartLink: broadcast the password on the network this host is on."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            password = user_input.get(CONF_PASSWORD) or ""
+            try:
+                password_bytes(password)
+            except InvalidCredentialsError:
+                errors[CONF_PASSWORD] = "invalid_smartlink_key"
+            else:
+                if (error := self._wifi_name_error(user_input)) is None:
+                    self._wifi_method, self._wifi_password = "wifi_smartlink", password
+                    self._wifi_remember(user_input)
+                    return await self.async_step_wifi_pair()
+                errors[CONF_NAME] = error
+        return await self._async_wifi_form(
+            "wifi_smartlink", STEP_WIFI_SMARTLINK_SCHEMA, user_input or self._wifi_suggested, errors
+        )
+
+    def _wifi_remember(self, user_input: dict[str, Any]) -> None:
+        self._wifi_suggested = {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
+
+    async def async_step_wifi_pair(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show progress while the pairing task runs; then add the socket or say what failed."""
+        assert self._wifi_method is not None
+        if self._wifi_task is None:
+            self._wifi_task = self.hass.async_create_task(self._async_pair(), "orvibo_s20 Wi-Fi pairing")
+        if not self._wifi_task.done():
+            return self.async_show_progress(
+                step_id="wifi_pair", progress_action=self._wifi_method, progress_task=self._wifi_task,
+                description_placeholders={"network": AP_NETWORK_NAME},
+            )
+        outcome = self._wifi_task.result()
+        self._wifi_task = None
+        if isinstance(outcome, _WifiFailure):
+            self._wifi_failure = outcome
+            return self.async_show_progress_done(next_step_id=self._wifi_method)
+        self._host, self._mac = outcome.host, format_mac(str(outcome.mac))
+        self._name = outcome.name or device_name(self._mac, None)
+        return self.async_show_progress_done(next_step_id="wifi_finish")
+
+    async def async_step_wifi_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The paired socket is on the network: add it (or move its existing entry there)."""
+        assert self._mac is not None
+        # A discovery flow may have seen the new socket first: this flow is the user's.
+        await self.async_set_unique_id(self._mac, raise_on_progress=False)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: self._host})
+        return self._async_create()
+
+    async def _async_pair(self) -> PairedSocket | _WifiFailure:
+        """Run the pairing; map every failure to what the user should check. Forgets the key."""
+        try:
+            return await self._async_run_pairing()
+        except ModuleRefusedError as err:
+            code = "" if err.code is None else f"={err.code}"
+            meaning = ERROR_CODES.get(err.code, "unknown error") if err.code is not None else "no error code"
+            return _WifiFailure("module_refused", {"command": err.command, "error": f"+ERR{code} ({meaning})"})
+        except PairingTimeoutError as err:
+            _LOGGER.debug("Wi-Fi pairing timed out at %s", err.step)
+            return _WifiFailure(_TIMEOUT_ERRORS.get(err.step, "module_timeout"))
+        except EndpointError as err:
+            _LOGGER.debug("Wi-Fi pairing cannot bind: %s", err)
+            return _WifiFailure("port_in_use", {"port": str(err.port)})
+        except S20ConnectionError as err:
+            _LOGGER.debug("The paired socket stopped answering: %s", err)
+            return _WifiFailure("cannot_connect")
+        finally:
+            self._wifi_password = self._wifi_credentials = None
+
+    async def _async_run_pairing(self) -> PairedSocket:
+        network = await self._async_network()
+        settings = network.settings
+        local = (settings.bind_address, 0)
+        last_step: list[PairingStep] = []
+
+        def progress(report: Progress) -> None:
+            if not last_step or last_step[-1] is not report.step:
+                last_step.append(report.step)
+                _LOGGER.debug("Wi-Fi pairing: %s", report.step)
+
+        host: str | None = None
+        if self._wifi_method == "wifi_ap":
+            assert self._wifi_credentials is not None
+            result = await provision_ap(
+                self._wifi_credentials, target=(settings.wifi_module_address, settings.wifi_at_port),
+                local_addr=local, progress=progress, reply_timeout_s=AP_REPLY_TIMEOUT_S,
+            )
+            mac = result.mac
+        else:
+            assert self._wifi_password is not None
+            confirmed = await provision_smartlink(
+                self._wifi_password, broadcast=settings.smartlink_broadcast_address, port=settings.smartlink_port,
+                listen_host=settings.broadcast_listen_address or settings.bind_address, local_addr=local,
+                progress=progress, timeout_s=SMARTLINK_WINDOW_S, speed=SMARTLINK_SPEED,
+            )
+            mac, host = confirmed.mac, confirmed.host
+        # Claim the MAC: a discovery flow for the joining socket now aborts (already in progress).
+        await self.async_set_unique_id(format_mac(str(mac)), raise_on_progress=False)
+        async with network.async_endpoint() as endpoint:
+            if self.unique_id in self._async_current_ids(include_ignore=False):
+                # A configured socket put on another network: its entry sets it up again.
+                found = await wait_for_new_socket(
+                    endpoint, mac, host=host, timeout_s=JOIN_WINDOW_S, scan_interval_s=JOIN_SCAN_INTERVAL_S,
+                    progress=progress,
+                )
+                return PairedSocket(mac=found.mac, host=found.host, product_id=found.product_id, name=None)
+            return await complete_pairing(
+                endpoint, mac, host=host, name=self._wifi_name, timeout_s=JOIN_WINDOW_S,
+                scan_interval_s=JOIN_SCAN_INTERVAL_S, client_timing=discovery.CLIENT_TIMING, progress=progress,
+            )
