@@ -85,6 +85,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         reuse_address=conf[CONF_REUSE_ADDRESS],
         scan_interval=conf[CONF_SCAN_INTERVAL],
         poll_interval=conf[CONF_POLL_INTERVAL],
+        wifi_module_address=conf[CONF_WIFI_MODULE_ADDRESS],
+        wifi_at_port=conf[CONF_WIFI_AT_PORT],
+        smartlink_port=conf[CONF_SMARTLINK_PORT],
+        smartlink_broadcast_address=conf[CONF_SMARTLINK_BROADCAST_ADDRESS],
     )
     network = S20Network(hass, settings)
     hass.data[DATA_NETWORK] = network
