@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 import json
 from typing import Any
@@ -42,7 +42,7 @@ class CliResult:
         return self.stdout.splitlines()
 
 
-type RunCli = Callable[..., Awaitable[CliResult]]
+type RunCli = Callable[..., Coroutine[Any, Any, CliResult]]
 type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 

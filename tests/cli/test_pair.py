@@ -110,7 +110,8 @@ async def test_ap_socket_never_appears(
     argv[argv.index("3")] = "0.5"  # --join-timeout
     result = await run_cli(*argv)
     assert result.status == 1
-    assert module.mode is WifiMode.FAILED
+    mode: WifiMode = module.mode  # (mypy narrows the attribute to the modes a module starts in)
+    assert mode is WifiMode.FAILED
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: the socket did not appear on the network within 0.5 s")
     assert KEY not in result.stderr

@@ -40,7 +40,9 @@ async def test_watch_json_lines(simulator: Simulator, run_cli: RunCli) -> None:
     result = await task
     assert result.status == 0, result.stderr
     events = [json.loads(line) for line in result.lines]
-    assert [(e["event"], e["state"], e["available"]) for e in events] == [("initial", "on", True), ("change", "off", True)]
+    assert [(e["event"], e["state"], e["available"]) for e in events] == [
+        ("initial", "on", True), ("change", "off", True),
+    ]
     assert {e["mac"] for e in events} == {str(vs.mac)} and {e["host"] for e in events} == {"127.0.0.2"}
 
 

@@ -29,11 +29,10 @@ async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
     async with open_endpoint(args) as endpoint:
         found = await discover(endpoint, window_s=args.window, expected=args.expect)
         names = await _names(endpoint, found, args) if args.names else {}
-    rows = [
-        [s.host, str(s.mac), s.product_id, state_text(s.is_on) or "?", *([names.get(s.host) or "-"] if args.names else [])]
-        for s in found
-    ]
-    header = ["IP", "MAC", "PRODUCT", "STATE", *(["NAME"] if args.names else [])]
+    header = ["IP", "MAC", "PRODUCT", "STATE"] + (["NAME"] if args.names else [])
+    rows = [[s.host, str(s.mac), s.product_id, state_text(s.is_on) or "?"] for s in found]
+    if args.names:
+        rows = [row + [names.get(s.host) or "-"] for row, s in zip(rows, found, strict=True)]
     data: list[JsonValue] = []
     for s in found:
         entry = socket_json(s)
@@ -45,7 +44,9 @@ async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
     out.result(data, table([header, *rows]) if found else "")
 
 
-async def _names(endpoint: S20Endpoint, found: list[DiscoveredSocket], args: argparse.Namespace) -> dict[str, str | None]:
+async def _names(
+    endpoint: S20Endpoint, found: list[DiscoveredSocket], args: argparse.Namespace
+) -> dict[str, str | None]:
     """Read every found socket's name (one client each, concurrently); unreadable ones are None."""
     timing = client_timing(args)
 

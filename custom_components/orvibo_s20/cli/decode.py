@@ -36,7 +36,7 @@ async def cmd_decode(args: argparse.Namespace, out: Output) -> None:
             continue
         fields = jsonable(message)
         decoded.append({"direction": direction, "type": type(message).__name__, "message": fields})
-        body = dict(fields) if isinstance(fields, dict) else {"value": fields}
+        body: dict[str, JsonValue] = dict(fields) if isinstance(fields, dict) else {"value": fields}
         blocks.append("\n".join([f"{type(message).__name__} ({label})", *describe(body, 1)]))
     if not decoded:
         raise UndecodableFrameError(f"not a valid S20 frame ({len(frame)} bytes): " + "; ".join(reasons))

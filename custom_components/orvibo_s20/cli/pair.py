@@ -19,10 +19,8 @@ from ..pairing import (
     provision_smartlink,
 )
 from ..pairing.provision import AT_ATTEMPTS, AT_REPLY_TIMEOUT_S
-from ..protocol import AT_PORT
 from .output import JsonValue, Output
 from .session import client_timing, open_endpoint
-from .values import parse_host_port
 
 _STEPS: dict[PairingStep, str] = {
     PairingStep.CONFIRMED: "the socket confirmed: it is joining the Wi-Fi",
@@ -86,7 +84,7 @@ async def cmd_pair_ap(args: argparse.Namespace, out: Output) -> None:
     credentials = WifiCredentials(
         ssid=args.ssid, key=read_password(args.password) or "", auth=auth, encryption=encryption
     )  # InvalidCredentialsError before anything is sent
-    target = parse_host_port(args.target, AT_PORT)
+    target: tuple[str, int] = args.target
     report = _Reporter(out, where=f"{target[0]}:{target[1]}", join_s=args.join_timeout)
     # Bind the S20 port first: a port taken by another controller fails before the socket
     # has been given the settings, not a minute later.

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"address to listen on (default {DEFAULT_BIND_HOST}; any other shares the port)")
     net.add_argument("--port", type=values.port, default=PORT, metavar="N",
                      help=f"UDP port to listen on; the socket always answers to {PORT} (default {PORT})")
-    net.add_argument("--remote-port", type=values.port, metavar="N", help="port the sockets listen on (default: --port)")
+    net.add_argument("--remote-port", type=values.port, metavar="N",
+                     help="port the sockets listen on (default: --port)")
     net.add_argument("--broadcast", type=values.host, action="append", metavar="ADDR",
                      help=f"where scans go, repeatable (default {DEFAULT_BROADCAST})")
     net.add_argument("--broadcast-listen", type=values.host, metavar="ADDR",
@@ -94,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = timers.add_parser("add", help="add a weekly or one-shot timer")
     add.add_argument("--at", type=values.time_of_day, required=True, metavar="HH:MM[:SS]")
     when = add.add_mutually_exclusive_group(required=True)
-    when.add_argument("--days", type=values.weekdays, metavar="mon,...", help="weekly: mon,…,sun, daily, weekdays, weekend")
+    when.add_argument("--days", type=values.weekdays, metavar="mon,...",
+                      help="weekly: mon,…,sun, daily, weekdays, weekend")
     when.add_argument("--date", type=values.day, metavar="YYYY-MM-DD", help="once, on this date")
     _on_off(add, required=True, help_text="switch on or off")
     remove = timers.add_parser("remove", help="remove a timer by its id")
@@ -128,9 +130,9 @@ def _add_pair(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     ap.add_argument("--ssid", required=True, help="the Wi-Fi network the socket should join")
     ap.add_argument("--password", metavar="P", help="its key ('-' reads it from stdin); none for OPEN")
-    ap.add_argument("--security", type=values.security, default=values.security("WPA2PSK,AES"), metavar="AUTH,ENC",
-                    help="WPA2PSK,AES (default), WPA2PSK,TKIP, WPAPSK,AES, WPAPSK,TKIP, OPEN, OPEN,WEP-H, OPEN,WEP-A, …")
-    ap.add_argument("--target", default=AP_MODULE_HOST, metavar="HOST[:PORT]",
+    ap.add_argument("--security", type=values.security, default="WPA2PSK,AES", metavar="AUTH,ENC",
+                    help="WPA2PSK,AES (default), WPA2PSK,TKIP, WPAPSK,AES, WPAPSK,TKIP, OPEN, OPEN,WEP-H, …")
+    ap.add_argument("--target", type=values.module_address, default=AP_MODULE_HOST, metavar="HOST[:PORT]",
                     help=f"the module's address (default {AP_MODULE_HOST}:48899)")
 
     sl = methods.add_parser(

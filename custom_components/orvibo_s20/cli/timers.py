@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 
 from ..protocol import PowerState, S20ConnectionError, Timer
-from .output import JsonValue, Output, table
+from .output import JsonValue, Output, jsonable, table
 from .session import connect
 from .values import day_names
 
@@ -23,7 +23,7 @@ def timer_json(timer: Timer) -> dict[str, JsonValue]:
         "action": timer.action.name.lower(),
         "at": timer.at.isoformat(),
         "weekly": timer.is_weekly,
-        "days": day_names(timer.weekdays) if timer.is_weekly else None,
+        "days": jsonable(timer.weekdays) if timer.is_weekly else None,
         "date": None if when is None else when.isoformat(),
         "name": timer.name,
     }

@@ -14,7 +14,7 @@ from ipaddress import IPv4Address
 import re
 
 from ..pairing import Auth, Encryption, InvalidCredentialsError, parse_security
-from ..protocol import COUNTDOWN_MAX_S, EncodeError, Mac, Weekday, encode_name
+from ..protocol import AT_PORT, COUNTDOWN_MAX_S, EncodeError, Mac, Weekday, encode_name
 
 _DURATION = re.compile(r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s?)?")
 _HEX_SEPARATORS = re.compile(r"[\s:.\-]")
@@ -70,10 +70,10 @@ def host(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not an IPv4 address") from None
 
 
-def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
-    """Parse `HOST` or `HOST:PORT`."""
+def module_address(text: str) -> tuple[str, int]:
+    """Parse the Wi-Fi module's `HOST` or `HOST:PORT` (default port 48899)."""
     name, _, port_text = text.partition(":")
-    return host(name), port(port_text) if port_text else default_port
+    return host(name), port(port_text) if port_text else AT_PORT
 
 
 def port(text: str) -> int:
@@ -126,7 +126,7 @@ def time_of_day(text: str) -> time:
         parts = [int(part) for part in text.split(":")]
         if len(parts) not in (2, 3):
             raise ValueError
-        return time(*parts)
+        return time(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time of day (HH:MM or HH:MM:SS)") from None
 

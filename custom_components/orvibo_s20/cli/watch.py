@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from datetime import datetime
 
 from .output import JsonValue, Output, state_text
@@ -53,9 +54,7 @@ async def cmd_watch(args: argparse.Namespace, out: Output) -> None:
             if args.duration is None:
                 await done.wait()
             else:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), args.duration)
-                except TimeoutError:
-                    pass
         finally:
             remove()
