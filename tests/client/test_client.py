@@ -285,3 +285,17 @@ def test_mac_parsing() -> None:
     assert Mac.parse("ac-cf-23-35-e6-aa") == Mac.parse("ac:cf:23:35:e6:aa")
     with pytest.raises(EncodeError):
         Mac.parse("not a mac")
+
+
+async def test_reboot_seen_after_our_clock_sync(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    """Once we set the clock, a discovery reply with the clock reset means the socket rebooted."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=FAST)
+    await client.subscribe()
+    await client.set_clock(datetime.now(UTC))
+    assert client.clock_synced is True  # known from what we sent, before any discovery reply
+    await simulator.reboot(vs.mac)
+    assert await probe_host(endpoint, "127.0.0.2", timeout_s=1.0) is not None
+    assert client.reboots == 1
+    assert client.clock_synced is False
+    await client.stop()

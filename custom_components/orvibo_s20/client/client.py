@@ -520,6 +520,8 @@ class S20Client:
             lambda m: True if isinstance(m, Ack) and m.command is Command.CLOCK else None,
             what="set clock",
         )
+        # What the socket now counts from: a later announcement with an earlier clock is a reboot.
+        self.device_clock, self._device_clock_at = clock, time.monotonic()
 
     # --- countdown -----------------------------------------------------------------------------
 
