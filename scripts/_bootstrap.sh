@@ -49,6 +49,20 @@ if [ ! -x "$_venv/bin/python" ] || [ "$(cat "$_venv/.stamp" 2>/dev/null)" != "$_
   fi
   echo "$_stamp" > "$_venv/.stamp"
 fi
+# The frontend, at the version this Home Assistant pins: the demo's UI, and without it Home
+# Assistant boots in recovery mode (which loads cloud), so the e2e test needs it too.
+if ! "$_venv/bin/python" -c 'import hass_frontend' 2>/dev/null; then
+  _frontend="$("$_venv/bin/python" -c 'import json, pathlib, homeassistant.components.frontend as f
+print(next(r for r in json.loads((pathlib.Path(f.__file__).parent / "manifest.json").read_text())["requirements"]
+           if r.startswith("home-assistant-frontend==")))')"
+  echo "Installing $_frontend into .venv" >&2
+  if ! { "$_venv/bin/python" -m pip install --quiet "$_frontend" 2>&1 |
+         { grep -v "is neither a file nor a directory" >&2 || true; }; } ||
+     ! "$_venv/bin/python" -c 'import hass_frontend' 2>/dev/null; then
+    echo "error: installing $_frontend into .venv failed" >&2
+    return 1 2>/dev/null || exit 1
+  fi
+fi
 export VIRTUAL_ENV="$_venv"
 export PATH="$_venv/bin:$PATH"
 export PYTHONPATH="$_repo${PYTHONPATH:+:$PYTHONPATH}"
