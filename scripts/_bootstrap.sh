@@ -16,6 +16,9 @@ _pick_python() {
     if command -v "$c" >/dev/null 2>&1; then candidates+=("$(command -v "$c")"); fi
   done
   for c in "${candidates[@]}"; do
+    # Sourced again with .venv already on PATH (scripts/demo from the tests): the venv's own
+    # python must not count, or the stamp changes and the venv is rebuilt under its users.
+    case "$c" in "$_venv"/*) continue ;; esac
     v="$(_py_version "$c")" || continue
     [ -n "$v" ] || continue
     _version_ge "$v" "3.13.0" || continue
