@@ -443,7 +443,10 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show progress while the pairing task runs; then add the socket or say what failed."""
         assert self._wifi_method is not None
         if self._wifi_task is None:
-            self._wifi_task = self.hass.async_create_task(self._async_pair(), "orvibo_s20 Wi-Fi pairing")
+            # Not eager: a pairing that fails at once must still show its progress step first.
+            self._wifi_task = self.hass.async_create_task(
+                self._async_pair(), "orvibo_s20 Wi-Fi pairing", eager_start=False
+            )
         if not self._wifi_task.done():
             return self.async_show_progress(
                 step_id="wifi_pair", progress_action=self._wifi_method, progress_task=self._wifi_task,
