@@ -667,7 +667,7 @@ def _demo_config() -> tuple[HassConfig, int, Login]:
         http_port=_env_int("DEMO_PORT", 8123),
         udp_port=_env_int("DEMO_UDP_PORT", 0) or free_udp_port(),
         # A socket added from the control port shows up under Discovered within this.
-        scan_interval_s=15.0,
+        scan_interval_s=float(os.environ.get("DEMO_SCAN_INTERVAL", "15")),
         poll_interval_s=None,
     )
     login = Login(
@@ -681,8 +681,6 @@ def _demo_config() -> tuple[HassConfig, int, Login]:
 def _print_summary(stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket]) -> None:
     config = stage.config
     control = stage.simulator.control_port
-    other = discovered[0] if discovered else entry_socket
-    press = json.dumps({"op": "press", "mac": other.mac if discovered else entry_socket.mac})
     press_entry = json.dumps({"op": "press", "mac": entry_socket.mac})
     print(f"""
 Home Assistant with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets (loopback LAN only)
@@ -699,7 +697,7 @@ Home Assistant with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets 
     .venv/bin/python -c 'from simulator.control import control_request as c; print(c({press_entry}, port={control}))'
 
   or with netcat:  echo '{press_entry}' | nc -q1 127.0.0.1 {control}
-  (other ops: {{"op": "offline", "mac": ...}}, "online", "reboot", "get", "list"; try {press})
+  Other ops: "offline" / "online" (unavailable after two missed polls, ~2 min), "reboot", "get", "list".
 
   Logs      {config.log_file}
             {stage.simulator.log_file}
@@ -742,6 +740,11 @@ async def run_demo(*, check: bool) -> int:
             page = await response.text()
         if response.status != 200 or "<home-assistant" not in page:
             raise HarnessError(f"the frontend is not served at {config.base_url}/ ({response.status})")
+        if check:
+            # What the summary tells the user to try: a button press shows in Home Assistant.
+            relay = await stage.simulator.control.press(first.mac)
+            shown = "on" if relay else "off"
+            await wait_for_state(api, entity_id, shown.__eq__, timeout=5, what="the example press to show")
         _print_summary(stage, first, entity_id, rest)
         print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
         ready = True
