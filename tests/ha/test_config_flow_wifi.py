@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import replace
+import json
 import logging
+from pathlib import Path
 import socket
 from typing import Any
 from unittest.mock import patch
@@ -18,6 +20,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.orvibo_s20 import config_flow
 from custom_components.orvibo_s20.const import CONF_MAC, DOMAIN
 from custom_components.orvibo_s20.discovery import DATA_NETWORK
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -403,3 +406,36 @@ async def test_closing_the_flow_stops_the_pairing(
     await asyncio.sleep(0.2)
     assert module.counters.smartlink_packets == sent  # the broadcasts stopped with the flow
     assert not hass.config_entries.flow.async_progress()
+
+
+# --- translations -------------------------------------------------------------------------------
+
+
+def test_translations_cover_the_flow() -> None:
+    """Every step, error, abort, progress action and security option the flow uses has English text."""
+    strings = json.loads(
+        (Path(config_flow.__file__).parent / "translations" / "en.json").read_text(encoding="utf-8")
+    )
+    config = strings["config"]
+    steps = {"user", "connect", "pick_device", "discovery_confirm", "reconfigure", "wifi", "wifi_ap", "wifi_smartlink"}
+    assert steps <= set(config["step"])
+    assert set(config["step"]["user"]["menu_options"]) == {"connect", "wifi"}
+    assert set(config["step"]["wifi"]["menu_options"]) == {"wifi_ap", "wifi_smartlink"}
+    errors = {
+        "cannot_connect", "no_devices_found", "port_in_use", "host_needed", "invalid_mac", "invalid_ssid",
+        "invalid_key", "invalid_smartlink_key", "invalid_name", "module_refused", "module_timeout",
+        *config_flow._TIMEOUT_ERRORS.values(),
+    }
+    assert errors <= set(config["error"])
+    aborts = {
+        "already_configured", "already_in_progress", "cannot_connect", "not_s20", "port_in_use",
+        "reconfigure_successful", "wrong_device",
+    }
+    assert aborts <= set(config["abort"])
+    assert "wifi_not_available" not in config["abort"]
+    assert set(config["progress"]) == {"wifi_ap", "wifi_smartlink"}
+    assert set(strings["selector"]["security"]["options"]) == set(config_flow.SECURITY_OPTIONS)
+    # Fields of the Wi-Fi forms are labelled.
+    forms = (("wifi_ap", config_flow.STEP_WIFI_AP_SCHEMA), ("wifi_smartlink", config_flow.STEP_WIFI_SMARTLINK_SCHEMA))
+    for step, schema in forms:
+        assert {str(key) for key in schema.schema} == set(config["step"][step]["data"])
