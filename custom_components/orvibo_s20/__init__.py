@@ -1,143 +1,31 @@
 """The Orvibo S20 integration: local push control of Orvibo S20 Wi-Fi sockets over UDP.
 
-Set-up and tear-down only: the shared endpoint and discovery live in `discovery.py`, one
-socket's state in `coordinator.py`, the entities in their platforms.
+The package is also a command-line tool (`python -m custom_components.orvibo_s20`) that must
+start fast and work where Home Assistant is not installed, so the Home Assistant side lives in
+`integration.py`: imported here when Home Assistant is running (it has loaded its core before
+it loads us), and on first use otherwise.
 """
 
 from __future__ import annotations
 
-import voluptuous as vol
+import sys
+from typing import Any
 
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PORT,
-    CONF_SCAN_INTERVAL,
-    EVENT_HOMEASSISTANT_STOP,
-    Platform,
-)
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.typing import ConfigType
-from homeassistant.helpers.update_coordinator import UpdateFailed
+_INTEGRATION_API = ("CONFIG_SCHEMA", "PLATFORMS", "async_setup", "async_setup_entry", "async_unload_entry")
 
-from .const import (
-    CONF_BIND_ADDRESS,
-    CONF_BROADCAST_ADDRESSES,
-    CONF_BROADCAST_LISTEN_ADDRESS,
-    CONF_MAC,
-    CONF_POLL_INTERVAL,
-    CONF_REMOTE_PORT,
-    CONF_REUSE_ADDRESS,
-    CONF_SMARTLINK_BROADCAST_ADDRESS,
-    CONF_SMARTLINK_PORT,
-    CONF_WIFI_AT_PORT,
-    CONF_WIFI_MODULE_ADDRESS,
-    DEFAULT_BIND_ADDRESS,
-    DEFAULT_PORT,
-    DEFAULT_SCAN_INTERVAL,
-    DOMAIN,
-    POLL_INTERVAL,
-)
-from .coordinator import S20ConfigEntry, S20Coordinator, S20Data
-from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcast_addresses
-from .pairing import AP_MODULE_HOST
-from .pairing.provision import DEFAULT_BROADCAST
-from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
-from .services import async_setup_services
-
-PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
-
-# Optional: only unusual networks (and the tests and demo, on the loopback LAN) need it.
-CONFIG_SCHEMA = vol.Schema(
-    {
-        DOMAIN: vol.Schema(
-            {
-                vol.Optional(CONF_BIND_ADDRESS, default=DEFAULT_BIND_ADDRESS): cv.string,
-                vol.Optional(CONF_PORT, default=DEFAULT_PORT): cv.port,
-                vol.Optional(CONF_REMOTE_PORT): cv.port,
-                vol.Optional(CONF_BROADCAST_ADDRESSES): vol.All(cv.ensure_list, [cv.string]),
-                vol.Optional(CONF_BROADCAST_LISTEN_ADDRESS): cv.string,
-                vol.Optional(CONF_REUSE_ADDRESS, default=False): cv.boolean,
-                vol.Optional(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): cv.time_period,
-                vol.Optional(CONF_WIFI_MODULE_ADDRESS, default=AP_MODULE_HOST): cv.string,
-                vol.Optional(CONF_WIFI_AT_PORT, default=AT_PORT): cv.port,
-                vol.Optional(CONF_SMARTLINK_PORT, default=SMARTLINK_PORT): cv.port,
-                vol.Optional(CONF_SMARTLINK_BROADCAST_ADDRESS, default=DEFAULT_BROADCAST): cv.string,
-                vol.Optional(CONF_POLL_INTERVAL, default=POLL_INTERVAL): cv.time_period,
-            }
-        )
-    },
-    extra=vol.ALLOW_EXTRA,
-)
-
-
-async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Open nothing yet: keep the network settings, register services, start discovery."""
-    conf = config.get(DOMAIN) or CONFIG_SCHEMA({DOMAIN: {}})[DOMAIN]
-    broadcast = conf.get(CONF_BROADCAST_ADDRESSES)
-    settings = NetworkSettings(
-        bind_address=conf[CONF_BIND_ADDRESS],
-        port=conf[CONF_PORT],
-        remote_port=conf.get(CONF_REMOTE_PORT),
-        broadcast_addresses=tuple(broadcast) if broadcast else await async_broadcast_addresses(hass),
-        broadcast_listen_address=conf.get(CONF_BROADCAST_LISTEN_ADDRESS),
-        reuse_address=conf[CONF_REUSE_ADDRESS],
-        scan_interval=conf[CONF_SCAN_INTERVAL],
-        poll_interval=conf[CONF_POLL_INTERVAL],
-        wifi_module_address=conf[CONF_WIFI_MODULE_ADDRESS],
-        wifi_at_port=conf[CONF_WIFI_AT_PORT],
-        smartlink_port=conf[CONF_SMARTLINK_PORT],
-        smartlink_broadcast_address=conf[CONF_SMARTLINK_BROADCAST_ADDRESS],
+if "homeassistant.core" in sys.modules:
+    from .integration import (  # noqa: F401
+        CONFIG_SCHEMA,
+        PLATFORMS,
+        async_setup,
+        async_setup_entry,
+        async_unload_entry,
     )
-    network = S20Network(hass, settings)
-    hass.data[DATA_NETWORK] = network
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, network.async_stop)
-    async_setup_services(hass)
-    network.async_start_discovery()
-    return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
-    """Subscribe to one socket and set up its entities."""
-    network = hass.data[DATA_NETWORK]
-    try:
-        endpoint = await network.async_acquire(entry)
-    except EndpointError as err:
-        # The repair issue says what to do; retrying picks the port up once it is free.
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="port_in_use",
-            translation_placeholders={"port": str(err.port)},
-        ) from err
-    client = network.async_create_client(endpoint, Mac.parse(entry.data[CONF_MAC]), entry.data[CONF_HOST])
-    coordinator = S20Coordinator(hass, entry, client)
-    try:
-        await coordinator.async_config_entry_first_refresh()
-    except BaseException as err:
-        # Nothing of a failed attempt stays behind: the retry starts afresh.
-        await network.async_stop_client(client)
-        network.async_release(entry)
-        cause = coordinator.last_exception
-        if isinstance(err, ConfigEntryNotReady) and isinstance(cause, UpdateFailed) and cause.translation_key:
-            # The coordinator raises a bare ConfigEntryNotReady: give the entry the reason.
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key=cause.translation_key,
-                translation_placeholders=cause.translation_placeholders,
-            ) from cause
-        raise
-    entry.runtime_data = S20Data(client=client, coordinator=coordinator)
-    client.start()
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    return True
+def __getattr__(name: str) -> Any:
+    if name in _INTEGRATION_API:
+        from . import integration  # noqa: PLC0415
 
-
-async def async_unload_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
-    """Unload the entities, stop the socket's client and let go of the shared endpoint."""
-    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        return False
-    network = hass.data[DATA_NETWORK]
-    await network.async_stop_client(entry.runtime_data.client)
-    network.async_release(entry)
-    return True
+        return getattr(integration, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
