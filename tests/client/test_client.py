@@ -299,3 +299,26 @@ async def test_reboot_seen_after_our_clock_sync(simulator: Simulator, endpoint: 
     assert client.reboots == 1
     assert client.clock_synced is False
     await client.stop()
+
+
+async def test_repeat_of_an_old_push_does_not_flip_the_state_back(
+    simulator: Simulator, endpoint: S20Endpoint
+) -> None:
+    """on then off at once: the ~45 ms repeat of the `sf` on arrives after off and is not news."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=FAST)
+    await client.subscribe()
+    seen: list[bool | None] = []
+    client.add_listener(lambda: seen.append(client.state))
+    await client.set_power(True)
+    await client.set_power(False)
+    await asyncio.sleep(3 * simulator.timing.sf_repeat_s)
+    assert vs.state is False
+    assert client.state is False
+    assert seen == [True, False]
+    # A real change after the repeat window is taken at once.
+    await asyncio.sleep(0.15)
+    vs.press_button()
+    await wait_for(lambda: client.state is True)
+    assert seen == [True, False, True]
+    await client.stop()

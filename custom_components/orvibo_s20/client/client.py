@@ -80,6 +80,10 @@ type Listener = Callable[[], None]
 # After a reboot the clock restarts at 0 or 2000-01-01 (PROTOCOL.md §4.1): a clock that went
 # back by more than this, or is still in January 2000, tells of a reboot / an unset clock.
 _REBOOT_CLOCK_SLACK_S = 60.0
+# The socket sends every `sf` twice, ~45 ms apart (PROTOCOL.md §3.5). The repeat can arrive
+# after a newer state (a second command right after the first), so each push heard expects
+# one repeat of its state within this window; a push that confirms a command is always new.
+_SF_REPEAT_WINDOW_S = 0.15
 _CLOCK_SET_AFTER = 3155673600 + 31 * 86400
 
 
@@ -167,6 +171,8 @@ class S20Client:
         self.reboots = 0
         self.device_clock: int | None = None
         self._device_clock_at = 0.0
+        # The repeats still to come: (state, until when), one per push heard.
+        self._repeats: list[tuple[bool, float]] = []
         self._unregister: Callable[[], None] | None = endpoint.register(mac, host, self._on_message)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -221,6 +227,8 @@ class S20Client:
     def _on_message(self, message: DeviceMessage) -> None:
         now = time.monotonic()
         self._last_heard = now
+        pending = self._pending
+        result = pending.match(message) if pending is not None and not pending.future.done() else None
         if isinstance(message, DiscoveryReply):
             # A reply burst is under way: hold requests back (§3.1). An announcement we did
             # not ask for follows a reboot or Wi-Fi join, after which the subscription is gone.
@@ -236,16 +244,28 @@ class S20Client:
                 self._update_state(message.state is PowerState.ON)
         elif isinstance(message, StateReport):
             self.stats.pushes += 1
-            self._update_state(message.state is PowerState.ON)
+            state = message.state is PowerState.ON
+            if self._is_repeat(state, now, confirms=result is not None):
+                return  # maybe of a state a newer command already replaced
+            self._update_state(state)
         elif isinstance(message, SubscribeReply):
             self._update_state(message.state is PowerState.ON)
         elif isinstance(message, Ack) and message.command is Command.POWER:
             self._acks_seen += 1
-        pending = self._pending
-        if pending is not None and not pending.future.done():
-            result = pending.match(message)
-            if result is not None:
-                pending.future.set_result(result)
+        if result is not None:
+            assert pending is not None
+            pending.future.set_result(result)
+
+    def _is_repeat(self, state: bool, now: float, *, confirms: bool) -> bool:
+        """Tell the repeat of a push from a new push; a push that confirms a command is new."""
+        repeats = self._repeats = [(s, until) for s, until in self._repeats if until > now]
+        if not confirms:
+            for index, (expected, _) in enumerate(repeats):
+                if expected is state:
+                    del repeats[index]
+                    return True
+        repeats.append((state, now + _SF_REPEAT_WINDOW_S))
+        return False
 
     def _clock_went_back(self, clock: int, now: float) -> bool:
         if self.device_clock is None:
