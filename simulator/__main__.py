@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=PORT, help="UDP port of the sockets (default %(default)s)")
     parser.add_argument("--bind", default="0.0.0.0", help="UDP bind address (default %(default)s)")
+    parser.add_argument("--bind-each", action="store_true",
+                        help="one UDP socket per virtual IP (and the broadcast address) instead of one on --bind,"
+                        " so a controller bound to 0.0.0.0:<port> with SO_REUSEADDR can share the port")
     parser.add_argument("--reply-port", type=int, help="port replies go to (default: --port)")
     parser.add_argument("--broadcast", default=DEFAULT_BROADCAST, help="announcement address (default %(default)s)")
     parser.add_argument("--sockets", type=int, default=1, help="how many sockets (default %(default)s)")
@@ -88,7 +91,7 @@ async def _run(args: argparse.Namespace) -> None:
     )
     sim = Simulator(
         port=args.port, bind=args.bind, reply_port=args.reply_port, broadcast=args.broadcast,
-        seed=args.seed, faults=faults, timing=timing,
+        seed=args.seed, faults=faults, timing=timing, bind_each=args.bind_each,
     )
     clock = clock_from_datetime(datetime.now(UTC)) if args.synced_clock else None
     first = IPv4Address(args.first_ip)

@@ -64,6 +64,7 @@ class Simulator:
         seed: int | None = 1,
         faults: Faults | None = None,
         timing: Timing | None = None,
+        bind_each: bool = False,
     ) -> None:
         self.broadcast = require_loopback(broadcast, "broadcast address")
         self._reply_port = reply_port
@@ -72,7 +73,8 @@ class Simulator:
         self._injector = FaultInjector(faults or Faults(), seed)
         # Its own generator, so that turning jitter on does not change the drawn faults.
         self._jitter = random.Random(seed)
-        self._server = LoopbackServer(bind=bind, port=port, handler=self._on_datagram)
+        # bind_each: a socket on each virtual IP and the broadcast address instead of one on bind.
+        self._server = LoopbackServer(bind=bind, port=port, handler=self._on_datagram, per_address=bind_each)
         self._by_mac: dict[Mac, VirtualSocket] = {}
         self._by_ip: dict[str, VirtualSocket] = {}
         self._ticking: set[VirtualSocket] = set()
@@ -118,6 +120,8 @@ class Simulator:
             return
         self._loop = asyncio.get_running_loop()
         self._server.open()
+        for address in (self.broadcast, *self._by_ip):
+            self._server.add_host(address)
         self._tick_handle = self.call_later(self.timing.tick_s, self._tick)
         for device in self._by_mac.values():
             device.start_announcing()
@@ -188,6 +192,7 @@ class Simulator:
         self._by_mac[the_mac] = device
         self._by_ip[ip] = device
         if self.started:
+            self._server.add_host(ip)
             device.start_announcing()
         return device
 
@@ -229,6 +234,7 @@ class Simulator:
         self._check_new_ip(ip)
         del self._by_ip[device.ip]
         self._by_ip[ip] = device
+        self._server.add_host(ip)
         device.moved(ip)
 
     @property

@@ -53,21 +53,41 @@ def require_loopback(host: str, what: str) -> str:
 class LoopbackServer:
     """Own the UDP socket; hand each datagram to `handler`, send from any virtual IP."""
 
-    def __init__(self, *, bind: str, port: int, handler: DatagramHandler) -> None:
+    def __init__(self, *, bind: str, port: int, handler: DatagramHandler, per_address: bool = False) -> None:
         self.bind = bind
         self.port = port
         self._handler = handler
+        # per_address: one socket per served address (127.0.0.x:port, see add_host) instead of
+        # one on `bind`, so a controller that binds 0.0.0.0:<port> itself (the `orvibo` library)
+        # can share the port: the kernel prefers the more specific bind.
+        self._per_address = per_address
+        self._opened = False
         self._sock: socket.socket | None = None
+        self._socks: dict[str, socket.socket] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self.foreign = 0  # datagrams from outside 127.0.0.0/8, ignored
 
     @property
     def is_open(self) -> bool:
         """Whether the socket is bound."""
-        return self._sock is not None
+        return self._opened
 
     def open(self) -> None:
-        """Bind the socket and start reading (port 0 picks a free port)."""
+        """Bind the socket(s) and start reading (port 0 picks a free port)."""
+        self._loop = asyncio.get_running_loop()
+        if not self._per_address:
+            self._sock = self._open(self.bind)
+        self._opened = True
+
+    def add_host(self, host: str) -> None:
+        """With per_address: also receive on host:port (a no-op otherwise or before open)."""
+        if not self._per_address or not self._opened or host in self._socks:
+            return
+        sock = self._open(require_loopback(host, "bind address"))
+        self._socks[host] = sock
+        self._sock = self._sock or sock
+
+    def _open(self, host: str) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
@@ -80,32 +100,36 @@ class LoopbackServer:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
             except OSError:
                 pass  # the kernel's cap applies; only big bursts would suffer
-            sock.bind((self.bind, self.port))
+            sock.bind((host, self.port))
         except BaseException:
             sock.close()
             raise
         self.port = sock.getsockname()[1]
-        self._sock = sock
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(sock.fileno(), self._on_readable)
+        assert self._loop is not None
+        self._loop.add_reader(sock.fileno(), self._on_readable, sock)
+        return sock
 
     def close(self) -> None:
-        """Stop reading and close the socket."""
-        if self._sock is None:
+        """Stop reading and close the socket(s)."""
+        if not self._opened:
             return
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.remove_reader(self._sock.fileno())
-        self._sock.close()
+        self._opened = False
+        for sock in {*filter(None, [self._sock]), *self._socks.values()}:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            sock.close()
         self._sock = None
+        self._socks.clear()
 
     def send(self, datagram: bytes, source: str, host: str, port: int) -> bool:
         """Send datagram from virtual IP `source` to (host, port); False if the kernel refused."""
         require_loopback(host, "destination")
-        if self._sock is None:
+        sock = self._socks.get(source, self._sock)
+        if sock is None:
             return False
         info = _PKTINFO.pack(0, socket.inet_aton(source), b"\x00\x00\x00\x00")
         try:
-            self._sock.sendmsg([datagram], [(socket.IPPROTO_IP, _IP_PKTINFO, info)], 0, (host, port))
+            sock.sendmsg([datagram], [(socket.IPPROTO_IP, _IP_PKTINFO, info)], 0, (host, port))
         except OSError as err:
             # A full buffer or an ICMP error reported by the kernel: to the controller this
             # is one more lost datagram, which it must survive anyway.
@@ -113,9 +137,8 @@ class LoopbackServer:
             return False
         return True
 
-    def _on_readable(self) -> None:
-        sock = self._sock
-        while sock is not None:
+    def _on_readable(self, sock: socket.socket) -> None:
+        while self._opened:
             try:
                 data, ancillary, _flags, addr = sock.recvmsg(_MAX_DATAGRAM, _ANCILLARY_SIZE)
             except (BlockingIOError, InterruptedError):
@@ -132,5 +155,4 @@ class LoopbackServer:
             for level, kind, value in ancillary:
                 if level == socket.IPPROTO_IP and kind == _IP_PKTINFO and len(value) >= _PKTINFO.size:
                     destination = socket.inet_ntoa(_PKTINFO.unpack_from(value)[2])
-            self._handler(data, host, port, destination)
-            sock = self._sock  # the handler may have closed us
+            self._handler(data, host, port, destination)  # it may close us: the loop checks
