@@ -276,7 +276,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"{BENCH_PYTHON} is missing: run `bash scripts/bench --compare` (it installs orvibo there)")
     losses = [float(x) for x in args.losses.split(",")]
     latencies = [float(x) for x in args.latencies.split(",")]
-    report: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "toggles": [], "presses": []}
+    report: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "setup": "one simulator process (--bind-each, port 10000, no reply delay); each library in its own process;"
+        " orvibo 1.1.2 from .venv-bench with SO_REUSEADDR set on its socket before its bind, nothing else changed",
+        "toggles": [],
+        "presses": [],
+    }
     control = Simulator.free_port()
     async with SimulatorProcess(port=PORT, sockets=2, control_port=control,
                                 extra=["--bind-each", "--seed", "1"]) as sim:
@@ -331,6 +338,21 @@ def _print_table(report: dict[str, Any]) -> None:
             print(f"{row['library']:<13} {row['visible']} (0/{row['presses']} seen within 1 s)")
 
 
+def _print_markdown(report: dict[str, Any]) -> None:
+    print("\n| library | loss | one-way latency | confirmed and true | success for the wrong state "
+          "| p50 | p95 | p99 | CPU per toggle |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in report["toggles"]:
+        print(f"| {row['library']} | {row['loss']:.0%} | {row['latency_s'] * 1000:.0f} ms "
+              f"| {row['success_rate'] * 100:.1f} % | {row['wrong_success']} of {row['toggles']} "
+              f"| {row['p50_ms']:.1f} ms | {row['p95_ms']:.1f} ms | {row['p99_ms']:.1f} ms "
+              f"| {row['cpu_ms_per_toggle']:.2f} ms |")
+    print()
+    for row in report["presses"]:
+        seen = f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms" if "p50_ms" in row else "never, until a poll"
+        print(f"Button press visible without polling, {row['library']}: {seen}")
+
+
 async def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="scripts/bench --compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -350,6 +372,7 @@ async def main(argv: list[str]) -> None:
     print(_HEADER, flush=True)
     report = await run(args)
     _print_table(report)
+    _print_markdown(report)
     text = json.dumps(report, indent=2)
     print("\n" + text)
     if args.json:
