@@ -37,7 +37,9 @@ async def test_wildcard_controller_and_per_address_sockets_share_the_port(sim_ea
         other.close()
 
 
-async def test_a_socket_added_or_moved_while_running_is_served(sim_each: Simulator, make_peer: Callable[[str], Peer]) -> None:
+async def test_a_socket_added_or_moved_while_running_is_served(
+    sim_each: Simulator, make_peer: Callable[[str], Peer]
+) -> None:
     peer = make_peer("127.0.0.1")
     added = sim_each.add_socket(ip="127.0.0.7")
     assert (await peer.subscribe(added)).mac == added.mac
