@@ -165,6 +165,7 @@ class S20Client:
         self._subscribed_at: float | None = None
         self._last_heard = 0.0
         self._quiet_until = 0.0
+        self._settle_until = 0.0  # late replies to a resent request may arrive until then
         self._acks_seen = 0
         self._keepalive: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -309,10 +310,12 @@ class S20Client:
     ) -> _T:
         """Send messages(attempt) until match() accepts a reply; the caller holds the lock."""
         self.stats.requests += 1
+        await self._settle()
         loop = asyncio.get_running_loop()
         pending = _Pending(match)
         self._pending = pending
-        deadline = loop.time() + self.timing.deadline_s
+        started = loop.time()
+        deadline = started + self.timing.deadline_s
         rto = self._rto()
         attempt = 0
         try:
@@ -339,6 +342,13 @@ class S20Client:
                     continue
                 if attempt == 0:
                     self._measure(loop.time() - sent_at)
+                else:
+                    # Replies to the other copies may still come, a round trip after the
+                    # last one, and carry no request id: let them land before the next
+                    # request could take them for its own. The round trip is unknown here
+                    # (Karn's rule), but no longer than this request took.
+                    took = loop.time() - started
+                    self._settle_until = time.monotonic() + min(took, self.timing.max_rto_s)
                 return result  # type: ignore[return-value]  # the matcher returned a _T
         finally:
             self._pending = None
@@ -346,6 +356,11 @@ class S20Client:
         self._subscribed_at = None  # maybe forgotten by the socket: subscribe before the next request
         _LOGGER.debug("%s: %s timed out after %d attempts", self.mac, what, attempt)
         raise S20TimeoutError(f"{self.mac} at {self.host} did not answer {what}")
+
+    async def _settle(self) -> None:
+        """Wait out the late replies of the previous request (see _request)."""
+        if (wait := self._settle_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
 
     async def _subscribe_locked(self) -> bool:
         mac = self.mac
@@ -411,6 +426,7 @@ class S20Client:
 
         async with self._lock:
             await self._ensure_subscribed()
+            await self._settle()
             acks_before = self._acks_seen
             await self._request(messages, match, what=f"power {'on' if on else 'off'}")
         self._update_state(on)
