@@ -322,3 +322,20 @@ async def test_repeat_of_an_old_push_does_not_flip_the_state_back(
     await wait_for(lambda: client.state is True)
     assert seen == [True, False, True]
     await client.stop()
+
+
+async def test_a_scan_burst_does_not_undo_a_push(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    """The 10 replies of a burst repeat the state of when the scan came: a push since is newer."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=FAST)
+    await client.subscribe()
+    assert client.state is False
+    probe = asyncio.create_task(probe_host(endpoint, "127.0.0.2", timeout_s=1.0))
+    await asyncio.sleep(2 * simulator.timing.burst_interval_s)
+    vs.press_button()  # during the burst (10 replies, 15 ms apart)
+    await wait_for(lambda: client.state is True)
+    assert await probe is not None
+    await asyncio.sleep(simulator.timing.burst_count * simulator.timing.burst_interval_s)
+    assert vs.state is True
+    assert client.state is True
+    await client.stop()

@@ -241,7 +241,8 @@ class S20Client:
                 self._subscribed_at = None
                 self._wake.set()
             self.device_clock, self._device_clock_at = message.clock, now
-            if message.state is not None:
+            # Only a first hint: the replies of a burst can be older than a push just taken.
+            if message.state is not None and self.state is None:
                 self._update_state(message.state is PowerState.ON)
         elif isinstance(message, StateReport):
             self.stats.pushes += 1
