@@ -12,6 +12,7 @@ import pytest
 from custom_components.orvibo_s20.cli import async_main
 from simulator import Simulator, Timing
 from simulator.wifi import WifiMode, WifiModule, WifiTiming
+from tests.loopback import no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
 
 BROADCAST = "127.255.255.255"
 AP_HOST = "127.0.0.254"  # stands in for the module's 10.10.100.254
@@ -46,17 +47,6 @@ type RunCli = Callable[..., Coroutine[Any, Any, CliResult]]
 type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 
-@pytest.fixture
-def auto_enable_custom_integrations() -> None:
-    """No Home Assistant here: replaces the root conftest's autouse fixture."""
-
-
-@pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
-    sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=SIM_TIMING)
-    await sim.start()
-    yield sim
-    await sim.stop()
 
 
 def loopback_options(simulator: Simulator, timeout: float = 2.0) -> list[str]:
@@ -108,3 +98,6 @@ async def make_module(simulator: Simulator, at_port: int, smartlink_port: int) -
     yield make
     for module in modules:
         await module.stop()
+
+
+simulator = simulator_fixture(SIM_TIMING)  # this directory's timing

@@ -9,9 +9,8 @@ import socket
 
 import pytest
 
-from custom_components.orvibo_s20.client import EndpointConfig, S20Endpoint
-from simulator import Simulator
 from tests.client.conftest import FAST, SIM_TIMING
+from tests.loopback import endpoint_fixture, no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
 
 # Keepalive at test speed: heartbeats and retries every few hundred ms instead of 30 s / 10 s.
 KEEPALIVE = replace(FAST, heartbeat_s=0.2, retry_unavailable_s=0.3, deadline_s=0.4)
@@ -19,30 +18,7 @@ KEEPALIVE = replace(FAST, heartbeat_s=0.2, retry_unavailable_s=0.3, deadline_s=0
 SET_CLOCK = 3_960_000_000
 
 
-@pytest.fixture
-def auto_enable_custom_integrations() -> None:
-    """No Home Assistant here: replaces the root conftest's autouse fixture."""
 
-
-@pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
-    sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=SIM_TIMING)
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-async def endpoint(simulator: Simulator) -> AsyncIterator[S20Endpoint]:
-    endpoint = S20Endpoint(
-        EndpointConfig(
-            bind_host="127.0.0.1", port=simulator.port, broadcast_addresses=("127.255.255.255",),
-            broadcast_listen_host="127.255.255.255", reuse_address=True,
-        )
-    )
-    await endpoint.open()
-    yield endpoint
-    endpoint.close()
 
 
 @pytest.fixture
@@ -63,3 +39,6 @@ def raw_sender() -> Iterator[socket.socket]:
     sock.bind(("127.0.0.66", 0))
     yield sock
     sock.close()
+
+
+simulator = simulator_fixture(SIM_TIMING)  # this directory's timing

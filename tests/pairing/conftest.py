@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from custom_components.orvibo_s20.client import ClientTiming, EndpointConfig, S20Endpoint
+from custom_components.orvibo_s20.client import ClientTiming
 from simulator import Simulator, Timing
 from simulator.wifi import WifiFaults, WifiMode, WifiModule, WifiTiming
+from tests.loopback import endpoint_fixture, no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
 
 BROADCAST = "127.255.255.255"
 AP_HOST = "127.0.0.254"  # stands in for 10.10.100.254
@@ -35,30 +36,7 @@ WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
 type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 
-@pytest.fixture
-def auto_enable_custom_integrations() -> None:
-    """No Home Assistant here: replaces the root conftest's autouse fixture of the same name."""
 
-
-@pytest.fixture
-async def simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
-    sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=SIM_TIMING)
-    await sim.start()
-    yield sim
-    await sim.stop()
-
-
-@pytest.fixture
-async def endpoint(simulator: Simulator) -> AsyncIterator[S20Endpoint]:
-    endpoint = S20Endpoint(
-        EndpointConfig(
-            bind_host="127.0.0.1", port=simulator.port, broadcast_addresses=(BROADCAST,),
-            broadcast_listen_host=BROADCAST, reuse_address=True,
-        )
-    )
-    await endpoint.open()
-    yield endpoint
-    endpoint.close()
 
 
 @pytest.fixture
@@ -117,3 +95,6 @@ async def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.005)
+
+
+simulator = simulator_fixture(SIM_TIMING)  # this directory's timing
