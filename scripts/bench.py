@@ -275,7 +275,11 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--compare" in sys.argv[1:]:  # side by side with the incumbent: its own module
+    if "--hass" in sys.argv[1:]:  # a real Home Assistant with 100 sockets: its own module
+        from bench_hass import main as hass_main
+
+        asyncio.run(hass_main(sys.argv[1:]))
+    elif "--compare" in sys.argv[1:]:  # side by side with the incumbent: its own module
         from bench_compare import main as compare_main
 
         asyncio.run(compare_main(sys.argv[1:]))
