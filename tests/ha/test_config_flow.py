@@ -49,7 +49,7 @@ async def ready(hass: HomeAssistant, sim_socket: VirtualSocket, setup_network: N
 async def unload_entries(hass: HomeAssistant) -> AsyncIterator[None]:
     """Entries the flows created are unloaded, so no client or timer is left behind."""
     yield
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     for config_entry in hass.config_entries.async_entries(DOMAIN):
         if config_entry.state.recoverable:
             await hass.config_entries.async_unload(config_entry.entry_id)
@@ -127,7 +127,7 @@ async def test_scan_offers_unconfigured_sockets(
     assert options == [{"value": str(sim_socket.mac), "label": f"127.0.0.2 ({sim_socket.mac})"}]
     result = await configure(hass, result, {"device": str(sim_socket.mac)})
     assert_entry_for(result, sim_socket, "Desk lamp")  # the name the socket stores
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert result["result"].state is ConfigEntryState.LOADED
     await assert_controls(hass, sim_socket)
 
@@ -301,7 +301,7 @@ async def test_dhcp_new_socket_is_confirmed(hass: HomeAssistant, sim_socket: Vir
     assert again["type"] is FlowResultType.ABORT and again["reason"] == "already_in_progress"
     result = await configure(hass, result, {})
     assert_entry_for(result, sim_socket, "Desk lamp")
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     await assert_controls(hass, sim_socket)
 
 
@@ -312,7 +312,7 @@ async def test_dhcp_known_socket_at_new_ip_updates_the_entry(
     result = await init_dhcp(hass, NOWHERE, str(sim_socket.mac))
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == NOWHERE
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     await wait_for(lambda: entry.state is ConfigEntryState.LOADED, what="the reload")
     await assert_controls(hass, sim_socket)  # at its new address
 
@@ -345,7 +345,7 @@ async def test_background_scan_starts_a_flow(hass: HomeAssistant, simulator: Sim
     new = simulator.add_socket(name="Kettle")
     assert not flows_for(hass, str(new.mac))
     await network(hass).async_discover()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     (flow,) = flows_for(hass, str(new.mac))
     assert flow["context"]["source"] == SOURCE_INTEGRATION_DISCOVERY
     assert flow["step_id"] == "discovery_confirm"
@@ -361,7 +361,7 @@ async def test_announcement_heard_by_the_endpoint_starts_a_flow(
     simulator.timing = replace(simulator.timing, announce_count=1)
     new = simulator.add_socket(name="Kettle")
     await wait_for(lambda: flows_for(hass, str(new.mac)), what="a discovery flow")
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     (flow,) = flows_for(hass, str(new.mac))
     assert flow["context"]["source"] == SOURCE_INTEGRATION_DISCOVERY
     assert flow["step_id"] == "discovery_confirm"
@@ -378,7 +378,7 @@ async def test_discovery_rescues_an_entry_in_setup_retry(
     await hass.config_entries.async_setup(stuck.entry_id)
     assert stuck.state is ConfigEntryState.SETUP_RETRY
     await network(hass).async_discover()  # finds the socket at 127.0.0.2
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     await wait_for(lambda: stuck.state is ConfigEntryState.LOADED, what="the rescue")
     assert stuck.data[CONF_HOST] == sim_socket.ip
     assert not flows_for(hass, str(sim_socket.mac))
@@ -400,7 +400,7 @@ async def test_reconfigure_to_the_new_host(
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_HOST] == NOWHERE
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     await assert_controls(hass, sim_socket)
 
@@ -413,7 +413,7 @@ async def test_reconfigure_reaches_a_socket_that_ignores_qa(
     result = await configure(hass, await entry.start_reconfigure_flow(hass), {CONF_HOST: NOWHERE})
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_HOST] == NOWHERE
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     await assert_controls(hass, sim_socket)
 
@@ -439,7 +439,7 @@ async def test_reconfigure_cannot_connect_then_recovery(
     simulator.move(sim_socket.mac, NOWHERE)
     result = await configure(hass, result, {CONF_HOST: NOWHERE})
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "reconfigure_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
 
 
