@@ -47,8 +47,6 @@ type RunCli = Callable[..., Coroutine[Any, Any, CliResult]]
 type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 
-
-
 def loopback_options(simulator: Simulator, timeout: float = 2.0) -> list[str]:
     """The global options that put the CLI on the loopback LAN of this simulator."""
     return [

@@ -18,9 +18,6 @@ SIM_TIMING = Timing(
 )
 
 
-
-
-
 async def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> None:
     """Wait until condition() is true (polling the loop), or fail."""
     deadline = time.monotonic() + timeout

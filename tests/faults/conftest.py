@@ -18,9 +18,6 @@ KEEPALIVE = replace(FAST, heartbeat_s=0.2, retry_unavailable_s=0.3, deadline_s=0
 SET_CLOCK = 3_960_000_000
 
 
-
-
-
 @pytest.fixture
 async def loop_errors() -> AsyncIterator[list[dict[str, object]]]:
     """Every exception the event loop had to swallow (e.g. from datagram_received)."""

@@ -36,9 +36,6 @@ WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
 type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 
-
-
-
 @pytest.fixture
 def at_port(socket_enabled: None) -> int:
     return Simulator.free_port()
