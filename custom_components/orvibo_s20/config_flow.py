@@ -120,6 +120,11 @@ _TIMEOUT_ERRORS: dict[PairingStep, str] = {
 }
 
 
+def _socket_label(host: str, mac: str, name: str | None) -> str:
+    """How a found socket is listed: by its stored name when it told it."""
+    return f"{name} ({host}, {mac})" if name else f"{host} ({mac})"
+
+
 class CannotConnect(Exception):
     """The socket did not answer; `reason` is the translated error key."""
 
@@ -146,6 +151,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         self._mac: str | None = None
         self._name: str | None = None
         self._found: dict[str, DiscoveredSocket] = {}
+        self._found_names: dict[str, str] = {}
         # Wi-Fi pairing: the method's step, what to pair with (the key), the task and its outcome.
         self._wifi_method: str | None = None
         self._wifi_credentials: WifiCredentials | None = None
@@ -261,7 +267,25 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         if not self._found:
             return await self._async_show_connect({}, {"base": "no_devices_found"})
+        self._found_names = await self._async_found_names()
         return await self.async_step_pick_device()
+
+    async def _async_found_names(self) -> dict[str, str]:
+        """The stored names of the sockets found, read side by side: the list shows them.
+
+        A socket that does not answer in time is listed by address only; the pick reads the
+        name again either way (and reports a socket gone by then).
+        """
+
+        async def name_of(mac: str) -> str | None:
+            try:
+                return await self._async_name(self._found[mac].host, mac)
+            except CannotConnect:
+                return None
+
+        macs = list(self._found)
+        names = await asyncio.gather(*(name_of(mac) for mac in macs))
+        return {mac: name for mac, name in zip(macs, names, strict=True) if name is not None}
 
     async def async_step_pick_device(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick one of the sockets the scan found."""
@@ -279,7 +303,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._host, self._mac, self._name = socket.host, mac, name
                 return self._async_create()
         options = [
-            SelectOptionDict(value=mac, label=f"{socket.host} ({mac})")
+            SelectOptionDict(value=mac, label=_socket_label(socket.host, mac, self._found_names.get(mac)))
             for mac, socket in sorted(self._found.items(), key=lambda item: item[1].host)
         ]
         return self.async_show_form(

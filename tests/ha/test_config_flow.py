@@ -124,7 +124,8 @@ async def test_scan_offers_unconfigured_sockets(
     result = await configure(hass, result, {})
     assert result["type"] is FlowResultType.FORM and result["step_id"] == "pick_device"
     options = result["data_schema"].schema["device"].config["options"]
-    assert options == [{"value": str(sim_socket.mac), "label": f"127.0.0.2 ({sim_socket.mac})"}]
+    # Listed by the name the socket stores (read while scanning), its address and MAC.
+    assert options == [{"value": str(sim_socket.mac), "label": f"Desk lamp (127.0.0.2, {sim_socket.mac})"}]
     result = await configure(hass, result, {"device": str(sim_socket.mac)})
     assert_entry_for(result, sim_socket, "Desk lamp")  # the name the socket stores
     await hass.async_block_till_done(wait_background_tasks=True)
