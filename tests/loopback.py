@@ -1,4 +1,4 @@
-"""The loopback LAN of the tests without Home Assistant: a simulator and a client endpoint.
+"""The loopback LAN of the tests: a simulator, a client endpoint and the Wi-Fi module of a socket.
 
 The simulator binds 0.0.0.0:<free port> and serves virtual sockets at 127.0.0.2, .3, …; the
 endpoint binds 127.0.0.1 on the same port (both with SO_REUSEADDR) and broadcasts to
@@ -7,15 +7,21 @@ endpoint binds 127.0.0.1 on the same port (both with SO_REUSEADDR) and broadcast
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
 
 from custom_components.orvibo_s20.client import EndpointConfig, S20Endpoint
 from simulator import Simulator, Timing
+from simulator.wifi import WifiMode, WifiModule, WifiTiming
 
 BROADCAST = "127.255.255.255"
+AP_HOST = "127.0.0.254"  # stands in for the module's 10.10.100.254 in AP mode
+# A quick join and a short SmartLink beacon: loopback answers at once.
+WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
+
+type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 
 def loopback_config(port: int) -> EndpointConfig:
@@ -51,3 +57,40 @@ async def endpoint_fixture(simulator: Simulator) -> AsyncIterator[S20Endpoint]:
 @pytest.fixture(name="auto_enable_custom_integrations")
 def no_home_assistant() -> None:
     """No Home Assistant here: replaces the root conftest's autouse fixture of the same name."""
+
+
+@pytest.fixture(name="at_port")
+def at_port_fixture(socket_enabled: None) -> int:
+    """Where the Wi-Fi module answers AT commands (48899 on a real socket)."""
+    return Simulator.free_port()
+
+
+@pytest.fixture(name="smartlink_port")
+def smartlink_port_fixture(socket_enabled: None) -> int:
+    """Where SmartLink packets go and the module's `smart_config` beacons come back (49999 for real)."""
+    return Simulator.free_port()
+
+
+def module_factory_fixture(**defaults: Any) -> Any:
+    """A `make_module` fixture: start Wi-Fi modules (AP mode unless told) of the test's simulator
+    on the test's ports, with these WifiModule arguments unless a test gives its own; stopped at
+    teardown."""
+
+    @pytest.fixture(name="make_module")
+    async def _make_module(simulator: Simulator, at_port: int, smartlink_port: int) -> AsyncIterator[ModuleFactory]:
+        modules: list[WifiModule] = []
+
+        async def make(mode: WifiMode = WifiMode.AP, **kwargs: Any) -> WifiModule:
+            module = WifiModule(
+                simulator, mode=mode, ap_host=AP_HOST, at_port=at_port, smartlink_port=smartlink_port,
+                broadcast=BROADCAST, **({"timing": WIFI_TIMING} | defaults | kwargs),
+            )
+            await module.start()
+            modules.append(module)
+            return module
+
+        yield make
+        for module in modules:
+            await module.stop()
+
+    return _make_module

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 import json
 from typing import Any
@@ -11,18 +11,24 @@ import pytest
 
 from custom_components.orvibo_s20.cli import async_main
 from simulator import Simulator, Timing
-from simulator.wifi import WifiMode, WifiModule, WifiTiming
-from tests.loopback import no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
+from tests.loopback import (  # noqa: F401 (fixtures)
+    AP_HOST,
+    BROADCAST,
+    WIFI_TIMING,
+    ModuleFactory,
+    at_port_fixture,
+    module_factory_fixture,
+    no_home_assistant,
+    simulator_fixture,
+    smartlink_port_fixture,
+)
 
-BROADCAST = "127.255.255.255"
-AP_HOST = "127.0.0.254"  # stands in for the module's 10.10.100.254
 # A short discovery burst (the real one is 10 × 15 ms) so each command's wait for it is short;
 # one announcement on boot, so a freshly paired socket is heard at once.
 SIM_TIMING = Timing(
     reply_delay_s=0.0, push_delay_s=0.0, burst_count=2, burst_interval_s=0.005, subscription_timeout_s=5.0,
     announce_count=1, announce_interval_s=0.05, announce_every_s=None, reboot_s=0.2, tick_s=0.1,
 )
-WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,6 @@ class CliResult:
 
 
 type RunCli = Callable[..., Coroutine[Any, Any, CliResult]]
-type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
 
 
 def loopback_options(simulator: Simulator, timeout: float = 2.0) -> list[str]:
@@ -69,33 +74,7 @@ def run_cli(simulator: Simulator, capsys: pytest.CaptureFixture[str]) -> RunCli:
     return run
 
 
-@pytest.fixture
-def at_port(socket_enabled: None) -> int:
-    return Simulator.free_port()
-
-
-@pytest.fixture
-def smartlink_port(socket_enabled: None) -> int:
-    return Simulator.free_port()
-
-
-@pytest.fixture
-async def make_module(simulator: Simulator, at_port: int, smartlink_port: int) -> AsyncIterator[ModuleFactory]:
-    """Start the Wi-Fi module of a socket waiting to be paired; stopped at teardown."""
-    modules: list[WifiModule] = []
-
-    async def make(mode: WifiMode = WifiMode.AP, **kwargs: Any) -> WifiModule:
-        module = WifiModule(
-            simulator, mode=mode, ap_host=AP_HOST, at_port=at_port, smartlink_port=smartlink_port,
-            broadcast=BROADCAST, timing=kwargs.pop("timing", WIFI_TIMING), **kwargs,
-        )
-        await module.start()
-        modules.append(module)
-        return module
-
-    yield make
-    for module in modules:
-        await module.stop()
+make_module = module_factory_fixture()
 
 
 simulator = simulator_fixture(SIM_TIMING)  # this directory's timing

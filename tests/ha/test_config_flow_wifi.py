@@ -8,7 +8,7 @@ The key must appear in no log record, entry, or flow result.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 import json
 import logging
@@ -28,28 +28,23 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from simulator import Simulator
-from simulator.wifi import WifiFaults, WifiMode, WifiModule, WifiTiming
+from simulator.wifi import WifiFaults, WifiMode
+
+from tests.loopback import (  # noqa: F401 (fixtures)
+    AP_HOST,
+    WIFI_TIMING,
+    ModuleFactory,
+    at_port_fixture,
+    module_factory_fixture,
+    smartlink_port_fixture,
+)
 
 from .common import clock_in_step, wait_for
 from .conftest import BROADCAST
 
-AP_HOST = "127.0.0.254"  # stands in for 10.10.100.254
 SSID = "Home Net"
 KEY = "s3cret-Wi-Fi-key"  # must never leak
 NOWHERE = "127.0.0.9"
-WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
-
-type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
-
-
-@pytest.fixture
-def at_port(socket_enabled: None) -> int:
-    return Simulator.free_port()
-
-
-@pytest.fixture
-def smartlink_port(socket_enabled: None) -> int:
-    return Simulator.free_port()
 
 
 @pytest.fixture
@@ -96,25 +91,8 @@ async def ready(hass: HomeAssistant, setup_network: None, caplog: pytest.LogCapt
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-@pytest.fixture
-async def make_module(simulator: Simulator, at_port: int, smartlink_port: int) -> AsyncIterator[ModuleFactory]:
-    """Start simulated Wi-Fi modules that know the network `Home Net` / KEY; stopped at teardown."""
-    modules: list[WifiModule] = []
-
-    async def make(mode: WifiMode = WifiMode.AP, **kwargs: Any) -> WifiModule:
-        kwargs.setdefault("network", (SSID, KEY))
-        kwargs.setdefault("timing", WIFI_TIMING)
-        module = WifiModule(
-            simulator, mode=mode, ap_host=AP_HOST, at_port=at_port, smartlink_port=smartlink_port,
-            broadcast=BROADCAST, **kwargs,
-        )
-        await module.start()
-        modules.append(module)
-        return module
-
-    yield make
-    for module in modules:
-        await module.stop()
+# Modules that know the network `Home Net` / KEY.
+make_module = module_factory_fixture(network=(SSID, KEY))
 
 
 class Flow:

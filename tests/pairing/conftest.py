@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 import time
-from typing import Any
 
 import pytest
 
 from custom_components.orvibo_s20.client import ClientTiming
-from simulator import Simulator, Timing
-from simulator.wifi import WifiFaults, WifiMode, WifiModule, WifiTiming
-from tests.loopback import endpoint_fixture, no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
+from simulator import Timing
+from simulator.wifi import WifiMode, WifiModule, WifiTiming
+from tests.loopback import (  # noqa: F401 (fixtures)
+    AP_HOST,
+    BROADCAST,
+    WIFI_TIMING,
+    ModuleFactory,
+    at_port_fixture,
+    endpoint_fixture,
+    module_factory_fixture,
+    no_home_assistant,
+    simulator_fixture,
+    smartlink_port_fixture,
+)
 
-BROADCAST = "127.255.255.255"
-AP_HOST = "127.0.0.254"  # stands in for 10.10.100.254
 LOCAL = ("127.0.0.1", 0)  # where the pairing drivers bind: loopback, an ephemeral port
 # The SmartLink schedule at 100× speed: a round of an 8-character password takes 0.12 s.
 SPEED = 100.0
@@ -31,43 +39,8 @@ SIM_TIMING = Timing(
     reply_delay_s=0.0, push_delay_s=0.0, post_subscribe_deaf_s=0.0, announce_count=0, announce_every_s=None,
     reboot_s=0.2, tick_s=0.1, burst_count=3, burst_interval_s=0.005,
 )
-WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
 
-type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
-
-
-@pytest.fixture
-def at_port(socket_enabled: None) -> int:
-    return Simulator.free_port()
-
-
-@pytest.fixture
-def smartlink_port(socket_enabled: None) -> int:
-    return Simulator.free_port()
-
-
-@pytest.fixture
-async def make_module(
-    simulator: Simulator, at_port: int, smartlink_port: int
-) -> AsyncIterator[ModuleFactory]:
-    """Start Wi-Fi modules (AP mode unless told) on the test's ports; stopped at teardown."""
-    modules: list[WifiModule] = []
-
-    async def make(
-        mode: WifiMode = WifiMode.AP, *, faults: WifiFaults | None = None, **kwargs: Any
-    ) -> WifiModule:
-        timing = kwargs.pop("timing", WIFI_TIMING)
-        module = WifiModule(
-            simulator, mode=mode, ap_host=AP_HOST, at_port=at_port, smartlink_port=smartlink_port,
-            broadcast=BROADCAST, timing=timing, faults=faults, **kwargs,
-        )
-        await module.start()
-        modules.append(module)
-        return module
-
-    yield make
-    for module in modules:
-        await module.stop()
+make_module = module_factory_fixture()
 
 
 @pytest.fixture
