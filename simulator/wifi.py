@@ -215,7 +215,7 @@ class WifiModule:
         if mode not in (WifiMode.AP, WifiMode.SMARTLINK):
             raise ValueError("a module starts in AP or SmartLink mode")
         self.simulator = simulator
-        self.mode = mode
+        self.mode: WifiMode = mode  # (narrowed above; it moves on to JOINING, STATION, …)
         self.mac = mac if isinstance(mac, Mac) else Mac.parse(mac)
         self.ap_host = require_loopback(ap_host, "AP address")
         self.at_port = at_port
@@ -259,7 +259,7 @@ class WifiModule:
         if self.mode is WifiMode.AP:
             sock = _bind(self.ap_host, self.at_port)
             transport, _ = await loop.create_datagram_endpoint(lambda: _Receiver(self._on_at), sock=sock)
-            self._at = transport  # type: ignore[assignment]  # UDP gives a DatagramTransport
+            self._at = transport
             self._transports.append(transport)
             # A socket bound to a unicast address never hears a broadcast: a second one does.
             sock = _bind(self.broadcast, self.at_port)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from functools import wraps
+from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -40,7 +39,7 @@ class S20Entity(CoordinatorEntity[S20Coordinator]):
 
 
 def s20_exception_handler[_E: S20Entity, **_P, _R](
-    func: Callable[Concatenate[_E, _P], Awaitable[_R]],
+    func: Callable[Concatenate[_E, _P], Coroutine[Any, Any, _R]],
 ) -> Callable[Concatenate[_E, _P], Coroutine[Any, Any, _R]]:
     """Turn library errors of an entity command into translated Home Assistant errors.
 
@@ -48,7 +47,6 @@ def s20_exception_handler[_E: S20Entity, **_P, _R](
     nothing was sent); a socket that does not confirm is the device's (`HomeAssistantError`).
     """
 
-    @wraps(func)
     async def handler(self: _E, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return await func(self, *args, **kwargs)

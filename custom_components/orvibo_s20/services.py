@@ -19,11 +19,11 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.const import WEEKDAYS
+from homeassistant.const import WEEKDAYS, Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_platform, service
+from homeassistant.helpers.typing import VolDictType
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -207,7 +207,7 @@ async def _async_get_timers(entity: S20Entity, call: ServiceCall) -> ServiceResp
 
 # --- registration ------------------------------------------------------------------------------
 
-SERVICES: tuple[tuple[str, dict[vol.Marker, Any], _Handler, SupportsResponse], ...] = (
+SERVICES: tuple[tuple[str, VolDictType, _Handler, SupportsResponse], ...] = (
     (SERVICE_RENAME, {vol.Required(ATTR_NAME): cv.string}, _async_rename, SupportsResponse.NONE),
     (
         SERVICE_START_COUNTDOWN,
@@ -256,7 +256,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             hass,
             DOMAIN,
             name,
-            entity_domain=SWITCH_DOMAIN,
+            entity_domain=Platform.SWITCH,
             schema=schema,
             func=func,
             supports_response=supports_response,

@@ -131,7 +131,7 @@ class S20Endpoint:
                 sockets.append(self._bind(cfg.broadcast_listen_host, True))
             for sock in sockets:
                 transport, _ = await loop.create_datagram_endpoint(lambda: _Receiver(self), sock=sock)
-                self._transports.append(transport)  # type: ignore[arg-type]  # UDP gives a DatagramTransport
+                self._transports.append(transport)
         except BaseException:
             for sock in sockets:
                 sock.close()

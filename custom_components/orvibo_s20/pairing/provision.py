@@ -512,7 +512,7 @@ async def provision_smartlink(
             ),
             name="orvibo_s20 smartlink",
         )
-        done, _ = await asyncio.wait({confirmed, sender}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait((confirmed, sender), timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
         if sender in done:
             sender.result()  # a send error: raise it
         if confirmed not in done:
