@@ -6,8 +6,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from ipaddress import IPv4Address
+import logging
 from pathlib import Path
 import time
+
+import pytest
 
 from custom_components.orvibo_s20.coordinator import S20Coordinator
 from custom_components.orvibo_s20.discovery import DATA_NETWORK, S20Network
@@ -32,6 +35,16 @@ async def wait_for(condition: Callable[[], object], timeout: float = 3.0, what: 
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.005)
     return time.monotonic() - start
+
+
+def availability_logs(caplog: pytest.LogCaptureFixture, mac: str) -> list[str]:
+    """The lines the coordinator logged about the socket going away or coming back."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.INFO and mac in record.getMessage()
+        and ("Error fetching" in record.getMessage() or "recovered" in record.getMessage())
+    ]
 
 
 def network(hass: HomeAssistant) -> S20Network:

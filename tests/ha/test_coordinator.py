@@ -24,7 +24,7 @@ from simulator import Simulator
 from simulator.device import VirtualSocket
 from simulator.timing import BOOT_CLOCK
 
-from .common import AUTO_OFF, COUNTDOWN, DURATION, POWER, clock_in_step, coordinator, wait_for
+from .common import AUTO_OFF, COUNTDOWN, DURATION, POWER, availability_logs, clock_in_step, coordinator, wait_for
 from .conftest import make_entry
 
 LONG = timedelta(hours=1)
@@ -86,15 +86,6 @@ async def test_button_press_is_pushed_without_a_poll(
 # --- availability ------------------------------------------------------------------------------
 
 
-def _availability_logs(caplog: pytest.LogCaptureFixture, mac: str) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.levelno >= logging.INFO and mac in record.getMessage()
-        and ("Error fetching" in record.getMessage() or "recovered" in record.getMessage())
-    ]
-
-
 async def test_availability_grace_and_logging(
     hass: HomeAssistant,
     short_deadline: None,
@@ -112,13 +103,13 @@ async def test_availability_grace_and_logging(
     simulator.set_online(sim_socket.mac, False)
     await coord.async_refresh()
     assert hass.states.get(POWER).state == STATE_ON
-    assert _availability_logs(caplog, mac) == []
+    assert availability_logs(caplog, mac) == []
 
     await coord.async_refresh()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     assert hass.states.get(AUTO_OFF).state == STATE_UNAVAILABLE
     await coord.async_refresh()
-    logs = _availability_logs(caplog, mac)
+    logs = availability_logs(caplog, mac)
     assert len(logs) == 1 and "Error fetching" in logs[0]
     assert "stopped answering" in logs[0]  # the translated message
 
@@ -127,7 +118,7 @@ async def test_availability_grace_and_logging(
     await coord.async_refresh()
     assert hass.states.get(POWER).state == STATE_OFF
     await coord.async_refresh()
-    logs = _availability_logs(caplog, mac)
+    logs = availability_logs(caplog, mac)
     assert len(logs) == 2 and "recovered" in logs[1]
 
 
@@ -161,7 +152,7 @@ async def test_push_brings_an_unavailable_socket_back(
     simulator.set_online(sim_socket.mac, True)
     await entry.runtime_data.client.subscribe()  # what the client's keepalive does
     await wait_for(lambda: hass.states.get(POWER).state == STATE_OFF, what="availability")
-    logs = _availability_logs(caplog, str(sim_socket.mac))
+    logs = availability_logs(caplog, str(sim_socket.mac))
     assert len(logs) == 2 and "recovered" in logs[1]
 
 
