@@ -18,7 +18,7 @@ from pathlib import Path
 import re
 import time
 
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Locator, Page, async_playwright, expect
 import pytest
 
 from scripts.hass_harness import (
@@ -57,7 +57,8 @@ STATE_TIMEOUT_S = 10.0
 
 
 @contextlib.asynccontextmanager
-async def _browser(executable: str, user_data_dir: Path) -> AsyncIterator[Browser]:
+async def _browser(executable: str, user_data_dir: Path) -> AsyncIterator[BrowserContext]:
+    """Chromium with a fresh profile, headless, its one window a laptop's size."""
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             str(user_data_dir),
@@ -70,7 +71,7 @@ async def _browser(executable: str, user_data_dir: Path) -> AsyncIterator[Browse
         # And any request for anything but loopback is refused before it leaves the browser.
         await context.route(_NOT_LOOPBACK, lambda route: route.abort("blockedbyclient"))
         try:
-            yield context  # type: ignore[misc]  # a BrowserContext: what the test needs of a browser
+            yield context
         finally:
             await context.close()
 
