@@ -23,6 +23,7 @@ from custom_components.orvibo_s20.protocol import (
     EndpointError,
     Mac,
     PowerState,
+    S20ConnectionError,
     S20TimeoutError,
     StateReport,
     Timer,
@@ -339,3 +340,19 @@ async def test_a_scan_burst_does_not_undo_a_push(simulator: Simulator, endpoint:
     assert vs.state is True
     assert client.state is True
     await client.stop()
+
+
+async def test_stop_fails_the_request_in_flight(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    """A command still waiting for its ack when the client stops (entry unload, Home Assistant
+    stopping) fails with a connection error, as a lost socket would; it is not a cancellation of
+    the caller, who was never cancelled (an automation would stop, a WebSocket call get no answer)."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=FAST)
+    await client.subscribe()
+    simulator.set_faults(Faults(latency_to_device_s=0.1, latency_from_device_s=0.1))
+    command = asyncio.create_task(client.set_power(True))
+    await wait_for(lambda: vs.state is True)  # the socket switched; its ack is on the way back
+    await client.stop()
+    with pytest.raises(S20ConnectionError, match="stopped"):
+        await command
+    assert not command.cancelled()

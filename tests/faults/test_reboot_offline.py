@@ -94,3 +94,23 @@ async def test_long_offline_then_back(announce: bool, simulator: Simulator, endp
     assert vs.state is True
     assert (False, False) in changes and changes[-1] == (True, True)  # listeners saw it all
     await client.stop()
+
+
+async def test_a_heartbeat_to_a_socket_that_forgot_us_subscribes_again(
+    simulator: Simulator, endpoint: S20Endpoint
+) -> None:
+    """No announcement told us (a clock never set does not go back): the heartbeat's resend
+    carries a subscribe, so a command queued behind it does not wait the whole deadline."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(KEEPALIVE, heartbeat_s=30.0, deadline_s=2.0))
+    await client.subscribe()
+    await asyncio.sleep(1.1)  # longer than the (1 s) subscription
+    assert vs.subscribers == ()
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    await client.heartbeat()
+    assert "127.0.0.1" in vs.subscribers
+    await client.set_power(True)
+    assert loop.time() - t0 < 0.5
+    assert vs.state is True
+    await client.stop()

@@ -87,6 +87,12 @@ _SF_REPEAT_WINDOW_S = 0.15
 _CLOCK_SET_AFTER = 3155673600 + 31 * 86400
 
 
+def _cancelling() -> bool:
+    """Whether the running task itself is being cancelled (by whoever owns it)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientTiming:
     """Timing of the request queue and the subscription; seconds."""
@@ -128,13 +134,77 @@ class Countdown:
 
 
 class _Pending:
-    """The one outstanding request: its matcher and the future it resolves."""
+    """The one outstanding request: its matcher, its result once matched, and the current
+    attempt's waiter, woken by the matching reply or when it is time to resend.
 
-    __slots__ = ("future", "match")
+    One future and one timer per attempt: wait_for + shield cost a task cancellation on every
+    resend and an extra loop pass on every reply.
+    """
 
-    def __init__(self, match: Callable[[DeviceMessage], object | None]) -> None:
+    __slots__ = ("deadline", "echo", "match", "replies", "resend_at", "result", "rto", "sent_at", "timer", "waiter")
+
+    def __init__(
+        self,
+        match: Callable[[DeviceMessage], object | None],
+        replies: Callable[[DeviceMessage], bool] | None,
+        deadline: float,
+    ) -> None:
         self.match = match
-        self.future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        self.replies = replies
+        self.deadline = deadline
+        self.result: object | None = None
+        self.waiter: asyncio.Future[None] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.sent_at = 0.0  # when the current attempt was sent (monotonic)
+        self.echo: float | None = None  # then how long until its first direct reply came
+        self.rto = 0.0
+        self.resend_at = 0.0
+
+    def sent(self, now: float) -> None:
+        """A new attempt left now."""
+        self.sent_at, self.echo = now, None
+
+    def wait(self, rto: float) -> asyncio.Future[None]:
+        """Wait for the answer to the attempt just sent, at most rto unless the socket replies."""
+        loop = asyncio.get_running_loop()
+        self.rto = rto
+        self.resend_at = min(self.sent_at + rto, self.deadline)
+        self.waiter = loop.create_future()
+        self.timer = loop.call_later(self.resend_at - self.sent_at, self._resend_due)
+        return self.waiter
+
+    def stop_waiting(self) -> None:
+        """Drop the resend timer (the attempt is over)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def heard(self, message: DeviceMessage, matched: bool, now: float) -> None:
+        """Time the current attempt's first direct reply (by default: a matching one)."""
+        if self.echo is None and (self.replies(message) if self.replies is not None else matched):
+            self.echo = now - self.sent_at
+            if not matched:
+                # The socket has the request and its confirmation is on the way (a push can
+                # lag its ack by 40 ms): give that one more RTO before resending.
+                self.resend_at = min(max(self.resend_at, now + self.rto), self.deadline)
+
+    def _resend_due(self) -> None:
+        if (left := self.resend_at - time.monotonic()) > 0:
+            self.timer = asyncio.get_running_loop().call_later(left, self._resend_due)
+        else:
+            self.timer = None
+            self.wake()
+
+    def wake(self) -> None:
+        """End the current attempt's wait (a reply matched, or time to resend)."""
+        if (waiter := self.waiter) is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def cancel(self) -> None:
+        """Fail the wait: the client stopped."""
+        self.stop_waiting()
+        if (waiter := self.waiter) is not None:
+            waiter.cancel()
 
 
 class S20Client:
@@ -162,6 +232,7 @@ class S20Client:
         self._pending: _Pending | None = None
         self._srtt: float | None = None
         self._rttvar = 0.0
+        self._rtt_trusted = False  # whether the estimate is from a sample newer than any doubt on it
         self._subscribed_at: float | None = None
         self._last_heard = 0.0
         self._quiet_until = 0.0
@@ -169,6 +240,7 @@ class S20Client:
         self._acks_seen = 0
         self._keepalive: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopped = False
         self.reboots = 0
         self.device_clock: int | None = None
         self._device_clock_at = 0.0
@@ -186,7 +258,11 @@ class S20Client:
             )
 
     async def stop(self) -> None:
-        """Stop background work and stop routing this socket's messages."""
+        """Stop background work and stop routing this socket's messages.
+
+        A request still waiting for its answer, and any made after, fails with S20ConnectionError.
+        """
+        self._stopped = True
         if self._keepalive is not None:
             self._keepalive.cancel()
             try:
@@ -195,8 +271,8 @@ class S20Client:
                 if (task := asyncio.current_task()) is not None and task.cancelling():
                     raise
             self._keepalive = None
-        if self._pending is not None and not self._pending.future.done():
-            self._pending.future.cancel()
+        if self._pending is not None:
+            self._pending.cancel()
         if self._unregister is not None:
             self._unregister()
             self._unregister = None
@@ -229,7 +305,10 @@ class S20Client:
         now = time.monotonic()
         self._last_heard = now
         pending = self._pending
-        result = pending.match(message) if pending is not None and not pending.future.done() else None
+        result = None
+        if pending is not None and pending.result is None:
+            result = pending.match(message)
+            pending.heard(message, result is not None, now)
         if isinstance(message, DiscoveryReply):
             # A reply burst is under way: hold requests back (§3.1). An announcement we did
             # not ask for follows a reboot or Wi-Fi join, after which the subscription is gone.
@@ -256,7 +335,8 @@ class S20Client:
             self._acks_seen += 1
         if result is not None:
             assert pending is not None
-            pending.future.set_result(result)
+            pending.result = result
+            pending.wake()
 
     def _is_repeat(self, state: bool, now: float, *, confirms: bool) -> bool:
         """Tell the repeat of a push from a new push; a push that confirms a command is new."""
@@ -296,6 +376,7 @@ class S20Client:
         return min(t.max_rto_s, max(t.min_rto_s, self._srtt + 4 * self._rttvar))
 
     def _measure(self, rtt: float) -> None:
+        self._rtt_trusted = True
         if self._srtt is None:
             self._srtt, self._rttvar = rtt, rtt / 2
         else:
@@ -308,55 +389,94 @@ class S20Client:
         match: Callable[[DeviceMessage], _T | None],
         *,
         what: str,
+        replies: Callable[[DeviceMessage], bool] | None = None,
     ) -> _T:
-        """Send messages(attempt) until match() accepts a reply; the caller holds the lock."""
+        """Send messages(attempt) until match() accepts a reply; the caller holds the lock.
+
+        `replies` tells the socket's direct answers to the messages, which time the round trip,
+        when the message that matches can come later (a push and its repeat); default: the match.
+        """
         self.stats.requests += 1
+        if self._stopped:
+            raise self._stopped_error(what)
         await self._settle()
-        loop = asyncio.get_running_loop()
-        pending = _Pending(match)
-        self._pending = pending
-        started = loop.time()
+        started = time.monotonic()
         deadline = started + self.timing.deadline_s
+        pending = _Pending(match, replies, deadline)
+        self._pending = pending
         rto = self._rto()
         attempt = 0
         try:
             while True:
                 if (wait := self._quiet_until - time.monotonic()) > 0:
                     await asyncio.sleep(wait)
-                sent_at = loop.time()
+                sent_at = time.monotonic()
+                pending.sent(sent_at)
                 for message in messages(attempt):
                     self.endpoint.send(message, self.host)
                     self.stats.sent += 1
-                remaining = deadline - sent_at
-                if remaining <= 0:
+                if sent_at >= deadline:
                     break
-                try:
-                    result = await asyncio.wait_for(asyncio.shield(pending.future), min(rto, remaining))
-                except TimeoutError:
+                if pending.result is None:  # else answered while we waited for the quiet
+                    waiter = pending.wait(rto)
+                    try:
+                        await waiter
+                    except asyncio.CancelledError:
+                        # stop() cancelled the wait, not our caller: the request failed, nobody cancelled it.
+                        if self._stopped and waiter.cancelled() and not _cancelling():
+                            raise self._stopped_error(what) from None
+                        raise
+                    finally:
+                        pending.stop_waiting()
+                if pending.result is None:  # the resend timer woke us
                     attempt += 1
                     self.stats.resent += 1
                     if attempt == 1:
                         _LOGGER.debug("%s: no reply to %s, resending", self.mac, what)
                     rto = min(self.timing.max_rto_s, rto * self.timing.backoff)
-                    if loop.time() >= deadline:
+                    if time.monotonic() >= deadline:
                         break
                     continue
+                now = time.monotonic()
                 if attempt == 0:
-                    self._measure(loop.time() - sent_at)
+                    if pending.echo is not None:  # else its direct reply was lost: no sample
+                        self._measure(pending.echo)
                 else:
-                    # Replies to the other copies may still come, a round trip after the
-                    # last one, and carry no request id: let them land before the next
-                    # request could take them for its own. The round trip is unknown here
-                    # (Karn's rule), but no longer than this request took.
-                    took = loop.time() - started
-                    self._settle_until = time.monotonic() + min(took, self.timing.max_rto_s)
-                return result  # type: ignore[return-value]  # the matcher returned a _T
+                    self._settle_after_resends(now, started, sent_at, pending.echo)
+                return pending.result  # type: ignore[return-value]  # the matcher returned a _T
         finally:
             self._pending = None
         self.stats.timeouts += 1
         self._subscribed_at = None  # maybe forgotten by the socket: subscribe before the next request
         _LOGGER.debug("%s: %s timed out after %d attempts", self.mac, what, attempt)
         raise S20TimeoutError(f"{self.mac} at {self.host} did not answer {what}")
+
+    def _stopped_error(self, what: str) -> S20ConnectionError:
+        return S20ConnectionError(f"{self.mac}: the client stopped before {what} was answered")
+
+    def _settle_after_resends(self, now: float, started: float, last_sent: float, echo: float | None) -> None:
+        """Let the late replies of a resent request land before the next request.
+
+        Replies carry no request id, so the next request could take a late one for its own.
+        Each copy is answered a round trip after it was sent. While the round-trip estimate is
+        trusted, the last copy's direct reply is due within its bound (srtt + 4 rttvar). If it
+        came in time, or the request ended before it was due (a push of an earlier copy
+        confirmed it), earlier copies' replies are lost or already in, and one RTO after the
+        last copy (≥ min_rto) covers the last one's. A reply later than the bound means the
+        round trip outgrew the estimate: an earlier copy may have been the one answered, its
+        successors' replies still on the way (Karn's rule: which copy is unknown), and the
+        estimate is not trusted again until an unambiguous sample. Then, or when the last
+        copy's reply was lost, the round trip is only known to be at most what the request took.
+        """
+        srtt = self._srtt
+        if srtt is not None and self._rtt_trusted:
+            bound = srtt + 4 * self._rttvar
+            if echo is not None and echo > bound:
+                self._rtt_trusted = False
+            elif echo is not None or now - last_sent <= bound:
+                self._settle_until = last_sent + self._rto()
+                return
+        self._settle_until = now + min(now - started, self.timing.max_rto_s)
 
     async def _settle(self) -> None:
         """Wait out the late replies of the previous request (see _request)."""
@@ -411,12 +531,17 @@ class S20Client:
         """Switch the relay and wait until the socket confirms the new state."""
         mac, wanted = self.mac, PowerState.ON if on else PowerState.OFF
         acks_before = self._acks_seen
+        first: tuple[ClientMessage, ...] = (PowerRequest(mac=mac, state=wanted),)
+        # Resends also ask for the true state: a cl reply shows it even when the ack or the
+        # pushes of an earlier, successful attempt were lost.
+        again = (*first, SubscribeRequest(mac=mac))
 
         def messages(attempt: int) -> tuple[ClientMessage, ...]:
-            request = PowerRequest(mac=mac, state=wanted)
-            # Resends also ask for the true state: a cl reply shows it even when the ack or
-            # the pushes of an earlier, successful attempt were lost.
-            return (request,) if attempt == 0 else (request, SubscribeRequest(mac=mac))
+            return first if attempt == 0 else again
+
+        def replies(message: DeviceMessage) -> bool:
+            # The sf that confirms may be the repeat, ~45 ms later: no round trip.
+            return isinstance(message, SubscribeReply) or (isinstance(message, Ack) and message.command is Command.POWER)
 
         def match(message: DeviceMessage) -> bool | None:
             if isinstance(message, StateReport) and self._acks_seen > acks_before:
@@ -429,7 +554,7 @@ class S20Client:
             await self._ensure_subscribed()
             await self._settle()
             acks_before = self._acks_seen
-            await self._request(messages, match, what=f"power {'on' if on else 'off'}")
+            await self._request(messages, match, what=f"power {'on' if on else 'off'}", replies=replies)
         self._update_state(on)
 
     async def turn_on(self) -> None:
@@ -449,18 +574,31 @@ class S20Client:
         return target
 
     async def heartbeat(self) -> None:
-        """Send one heartbeat and wait for its echo."""
+        """Send one heartbeat and wait for its echo.
+
+        Resends also subscribe: a socket that rebooted (or dropped off Wi-Fi for minutes)
+        forgot us and ignores heartbeats, and its cl reply renews the subscription one RTO
+        later instead of after the whole deadline, which the requests queued behind would wait.
+        """
         mac = self.mac
         session = random.getrandbits(32).to_bytes(4, "little")
+        beat: tuple[ClientMessage, ...] = (HeartbeatRequest(mac=mac, session=session),)
+        again = (*beat, SubscribeRequest(mac=mac))
+
+        def match(message: DeviceMessage) -> bool | None:
+            if isinstance(message, Ack) and message.command is Command.HEARTBEAT:
+                return True
+            return False if isinstance(message, SubscribeReply) else None  # its state is taken already
+
         async with self._lock:
             if self._subscribed_at is None:
                 await self._subscribe_locked()
                 return
-            await self._request(
-                lambda _: (HeartbeatRequest(mac=mac, session=session),),
-                lambda m: True if isinstance(m, Ack) and m.command is Command.HEARTBEAT else None,
-                what="heartbeat",
-            )
+            echoed = await self._request(lambda attempt: beat if attempt == 0 else again, match, what="heartbeat")
+            if not echoed:
+                self._subscribed_at = time.monotonic()
+                self._set_available(True)
+                await asyncio.sleep(self.timing.post_subscribe_gap_s)
 
     async def _read_table_locked(self, table: Table) -> DeviceMessage:
         mac = self.mac
