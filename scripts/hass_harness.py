@@ -235,19 +235,48 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 class HassProcess:
-    """`python -m homeassistant -c <config dir> --skip-pip` as a child process."""
+    """`python -m homeassistant -c <config dir> --skip-pip` as a child process.
+
+    Restartable on the same config dir: every start appends to console.log, and the log of the
+    run before is kept as home-assistant.run<N>.log (Home Assistant itself keeps only one old
+    log, home-assistant.log.1), so `logs` covers every run.
+    """
 
     def __init__(self, config: HassConfig) -> None:
         self.config = config
         self.process: asyncio.subprocess.Process | None = None
         self.console_log = config.config_dir / "console.log"
+        self.starts = 0
         self._console: TextIO | None = None
+
+    @property
+    def pid(self) -> int:
+        """The running process's id; HarnessError when none runs."""
+        if self.process is None:
+            raise HarnessError("Home Assistant is not running")
+        return self.process.pid
+
+    @property
+    def logs(self) -> list[Path]:
+        """home-assistant.log of every run so far, oldest first (the current one last)."""
+        archived = [self._run_log(run) for run in range(1, self.starts)]
+        return [path for path in (*archived, self.config.log_file) if path.exists()]
+
+    def _run_log(self, run: int) -> Path:
+        return self.config.config_dir / f"home-assistant.run{run}.log"
 
     async def start(self) -> None:
         """Start the process (its console output goes to console.log in the config dir)."""
+        if self.process is not None:
+            raise HarnessError("Home Assistant is already running")
         if tcp_port_in_use(self.config.http_host, self.config.http_port):
             raise HarnessError(f"{self.config.http_host}:{self.config.http_port} is in use (set another port)")
-        self._console = self.console_log.open("w")
+        if self.starts and self.config.log_file.exists():
+            self.config.log_file.replace(self._run_log(self.starts))
+        self.starts += 1
+        self._console = self.console_log.open("a")
+        self._console.write(f"--- start {self.starts} ---\n")
+        self._console.flush()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "homeassistant", "-c", str(self.config.config_dir), "--skip-pip",
             stdin=subprocess.DEVNULL, stdout=self._console, stderr=subprocess.STDOUT,
@@ -260,28 +289,47 @@ class HassProcess:
             raise HarnessError(f"Home Assistant exited ({code}):\n{_tail(self.console_log)}")
 
     async def wait_until_up(self, session: aiohttp.ClientSession, timeout: float = 120.0) -> None:
-        """Wait until HTTP answers (GET /api/onboarding needs no login)."""
+        """Wait until Home Assistant's HTTP API answers, before onboarding and after it.
+
+        GET /auth/providers needs no login and answers 400 until onboarding is done, 200 after.
+        Not /api/onboarding (served only until onboarding is done, so a restarted instance would
+        never look up), nor a 401 from /api/ (each one is logged as a failed login and leaves a
+        "Login attempt failed" notification in the UI).
+        """
 
         async def probe() -> bool:
             self.check_alive()
             try:
-                async with session.get(f"{self.config.base_url}/api/onboarding") as response:
-                    return response.status == 200
+                async with session.get(f"{self.config.base_url}/auth/providers") as response:
+                    return response.status in (200, 400)
             except aiohttp.ClientError:
                 return False
 
-        await wait_for(probe, timeout=timeout, what="Home Assistant's HTTP server", interval=0.25)
+        await wait_for(probe, timeout=timeout, what="Home Assistant's HTTP API", interval=0.1)
 
     async def stop(self, timeout: float = 30.0) -> int | None:
         """Stop Home Assistant (SIGTERM: a clean shutdown; SIGKILL after timeout)."""
         code = None
         if self.process is not None:
             code = await _stop_process(self.process, timeout)
-            self.process = None
+        self._exited()
+        return code
+
+    async def kill(self) -> int | None:
+        """Kill Home Assistant with SIGKILL, as a crash or a pulled plug would (no shutdown)."""
+        code = None
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            code = await self.process.wait()
+        self._exited()
+        return code
+
+    def _exited(self) -> None:
+        self.process = None
         if self._console is not None:
             self._console.close()
             self._console = None
-        return code
 
 
 @dataclass(frozen=True, slots=True)
@@ -635,6 +683,7 @@ class Stage:
         await self.hass.start()
         await self.hass.wait_until_up(self.session)
         self.timings["http_up_s"] = time.monotonic() - started
+        await wait_for(self._onboarding_served, timeout=60, what="the onboarding API", interval=0.1)
         self.api = await onboard(self.session, self.config.base_url, self.login)
         api = self.api
 
@@ -645,6 +694,12 @@ class Stage:
         await wait_for(running, timeout=120, what="Home Assistant to finish starting", interval=0.25)
         self.timings["running_s"] = time.monotonic() - started
         return api
+
+    async def _onboarding_served(self) -> bool:
+        """Whether GET /api/onboarding answers (a fresh instance registers it with the API or soon after)."""
+        self.hass.check_alive()
+        async with self.session.get(f"{self.config.base_url}/api/onboarding") as response:
+            return response.status == 200
 
     async def start_simulator(self) -> list[SimSocket]:
         """Start the simulated sockets."""
