@@ -39,8 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 INCUMBENT = "orvibo 1.1.2"
 OURS = "orvibo_s20"
+RAW = "raw UDP"
 BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
 OUR_BIND = "127.0.0.250"  # not a virtual socket; any 127/8 address but .1 (the incumbent's source)
+RAW_BIND = "127.0.0.251"
 PORT = 10000
 _NEVER = ("never until a poll (no state attribute; S20.on is a network query; HA core polls it every"
           " 30 s, the switch platform's SCAN_INTERVAL)")
@@ -82,6 +84,65 @@ def _incumbent_worker(host: str, mac: str) -> None:
         elif op == "peek":
             # What it knows without a call: nothing (no cached state anywhere in the library).
             _reply({"state": None, "changed_at": None})
+        else:
+            return
+
+
+def _raw_worker(host: str, mac: str) -> None:
+    """The measured floor: the least a controller can do for a confirmed toggle, no library.
+
+    One blocking UDP socket, datagrams built once, no event loop: per toggle one `dc`, then wait
+    for its ack and the `sf` push with the wanted state, the exchange our client completes at 0 %
+    loss. It never resends, so it only runs without loss. Its own virtual socket and address, so
+    its subscription and pushes touch neither library.
+    """
+    from custom_components.orvibo_s20.protocol import (  # noqa: PLC0415
+        Mac,
+        PowerRequest,
+        PowerState,
+        SubscribeRequest,
+        encode,
+    )
+
+    the_mac = Mac.parse(mac)
+    power = {on: encode(PowerRequest(mac=the_mac, state=PowerState.ON if on else PowerState.OFF)) for on in (True, False)}
+    subscribe = encode(SubscribeRequest(mac=the_mac))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((RAW_BIND, PORT))
+    sock.settimeout(2.0)
+    subscribed_at = -1e9
+
+    def until(command: bytes, state: int | None = None) -> None:
+        while True:
+            data = sock.recv(2048)
+            if data[4:6] == command and (state is None or data[22] == state):
+                return
+
+    _reply({"ready": True})
+    for line in sys.stdin:
+        request = json.loads(line)
+        op = request["op"]
+        if op == "toggle":
+            error = None
+            try:
+                if time.monotonic() - subscribed_at > 60.0:  # the socket forgets a peer after ~4 min
+                    sock.sendto(subscribe, (host, PORT))
+                    until(b"cl")
+                    time.sleep(0.02)  # commands just after the subscribe ack are ignored (§3.3)
+                    subscribed_at = time.monotonic()
+                t0 = time.perf_counter()
+                sock.sendto(power[request["state"]], (host, PORT))
+                until(b"dc")
+                # Only after the ack: a stale repeat of an older push cannot end the wait before
+                # the ack, which leaves the socket together with the true sf.
+                until(b"sf", int(request["state"]))
+                elapsed = time.perf_counter() - t0
+            except TimeoutError:
+                error, elapsed = "no answer within 2 s", 0.0
+            _reply({"ok": error is None, "elapsed": elapsed, "error": error})
+        elif op == "cpu":
+            _reply({"cpu": time.process_time()})
         else:
             return
 
@@ -286,26 +347,58 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "presses": [],
     }
     control = Simulator.free_port()
-    async with SimulatorProcess(port=PORT, sockets=2, control_port=control,
+    async with SimulatorProcess(port=PORT, sockets=3, control_port=control,
                                 extra=["--bind-each", "--seed", "1"]) as sim:
         infos = await sim.sockets()
         incumbent = Worker(INCUMBENT, BENCH_PYTHON, "orvibo", str(infos[0]["ip"]), str(infos[0]["mac"]))
         ours = Worker(OURS, sys.executable, "ours", str(infos[1]["ip"]), str(infos[1]["mac"]))
+        raw = Worker(RAW, sys.executable, "raw", str(infos[2]["ip"]), str(infos[2]["mac"]))
         try:
             await incumbent.start()
             await ours.start()
+            await raw.start()
             for latency in latencies:
                 for loss in losses:
-                    for worker in (ours, incumbent):  # one at a time: the incumbent busy-waits on a core
+                    # One at a time: the incumbent busy-waits on a core. The raw client never
+                    # resends: it measures the floor, without loss only.
+                    for worker in (ours, incumbent, raw) if loss == 0 else (ours, incumbent):
                         row = await _toggles(worker, sim, args.toggles, loss, latency)
                         report["toggles"].append(row)
                         _print_row(row)
+            _add_floor_ratios(report["toggles"])
             for worker in (ours, incumbent):
                 report["presses"].append(await _presses(worker, sim, args.presses, latencies[0]))
         finally:
+            await raw.stop()
             await ours.stop()
             await incumbent.stop()
     return report
+
+
+def _add_floor_ratios(rows: list[dict[str, Any]]) -> None:
+    """p50 over the two floors of each latency: the link's (2 × one-way) and the raw client's p50."""
+    measured = {row["latency_s"]: row["p50_ms"] for row in rows if row["library"] == RAW}
+    for row in rows:
+        if row["loss"] == 0 and row["library"] != RAW:
+            if row["floor_ms"] > 0:
+                row["p50_over_floor"] = row["p50_ms"] / row["floor_ms"]
+            if (raw_p50 := measured.get(row["latency_s"])) is not None:
+                row["measured_floor_ms"] = raw_p50
+                row["p50_over_measured_floor"] = row["p50_ms"] / raw_p50
+
+
+def _floor_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for row in report["toggles"]:
+        if "p50_over_measured_floor" not in row:
+            continue
+        nominal = (f"{row['p50_over_floor']:.2f}x the link's {row['floor_ms']:.1f} ms (2 × one-way), "
+                   if "p50_over_floor" in row else "")
+        lines.append(
+            f"{row['library']} at {row['latency_s'] * 1000:.0f} ms one-way: p50 {row['p50_ms']:.2f} ms = {nominal}"
+            f"{row['p50_over_measured_floor']:.2f}x the raw UDP client's {row['measured_floor_ms']:.2f} ms"
+        )
+    return lines
 
 
 def _print_row(row: dict[str, Any]) -> None:
@@ -330,6 +423,9 @@ def _print_table(report: dict[str, Any]) -> None:
     print(_HEADER)
     for row in report["toggles"]:
         _print_row(row)
+    print("\nThe floor at 0 % loss: the link's round trip, and the raw UDP client's measured one")
+    for line in _floor_lines(report):
+        print(line)
     print("\nButton press on the socket → visible in the library's state without any call")
     for row in report["presses"]:
         if "p50_ms" in row:
@@ -348,6 +444,9 @@ def _print_markdown(report: dict[str, Any]) -> None:
               f"| {row['success_rate'] * 100:.1f} % | {row['wrong_success']} of {row['toggles']} "
               f"| {row['p50_ms']:.1f} ms | {row['p95_ms']:.1f} ms | {row['p99_ms']:.1f} ms "
               f"| {row['cpu_ms_per_toggle']:.2f} ms |")
+    print()
+    for line in _floor_lines(report):
+        print(line)
     print()
     for row in report["presses"]:
         seen = "never, until a poll (HA core: every 30 s)"
@@ -387,6 +486,8 @@ if __name__ == "__main__":
         _kind, _host, _mac = sys.argv[2:]
         if _kind == "orvibo":
             _incumbent_worker(_host, _mac)
+        elif _kind == "raw":
+            _raw_worker(_host, _mac)
         else:
             asyncio.run(_our_worker(_host, _mac))
     else:
