@@ -26,8 +26,9 @@ Theory of operation (PROTOCOL.md §3–§4):
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from collections import deque
 from collections.abc import Callable
+import contextlib
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 import logging
@@ -244,8 +245,8 @@ class S20Client:
         self.reboots = 0
         self.device_clock: int | None = None
         self._device_clock_at = 0.0
-        # The repeats still to come: (state, until when), one per push heard.
-        self._repeats: list[tuple[bool, float]] = []
+        # The repeats still to come: (state, until when), one per push heard, oldest first.
+        self._repeats: deque[tuple[bool, float]] = deque()
         self._unregister: Callable[[], None] | None = endpoint.register(mac, host, self._on_message)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -340,7 +341,9 @@ class S20Client:
 
     def _is_repeat(self, state: bool, now: float, *, confirms: bool) -> bool:
         """Tell the repeat of a push from a new push; a push that confirms a command is new."""
-        repeats = self._repeats = [(s, until) for s, until in self._repeats if until > now]
+        repeats = self._repeats
+        while repeats and repeats[0][1] <= now:  # every window is as long: the oldest ends first
+            repeats.popleft()
         if not confirms:
             for index, (expected, _) in enumerate(repeats):
                 if expected is state:
