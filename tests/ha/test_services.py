@@ -252,10 +252,15 @@ async def test_service_to_an_offline_socket_raises(
 
 
 async def test_services_registered_by_the_switch_platform(
-    hass: HomeAssistant, setup_network: None, sim_socket: VirtualSocket
+    hass: HomeAssistant,
+    network_config: dict[str, object],
+    sim_socket: VirtualSocket,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Before Home Assistant 2025.10 the services come with the first socket's switch platform."""
-    assert not hasattr(service, "async_register_platform_entity_service")
+    # On a newer Home Assistant, without what an older one lacks.
+    monkeypatch.delattr(service, "async_register_platform_entity_service", raising=False)
+    assert await async_setup_component(hass, DOMAIN, network_config)
     assert not hass.services.has_service(DOMAIN, "rename")
     entry = make_entry(sim_socket)
     entry.add_to_hass(hass)
@@ -289,8 +294,11 @@ def _register_platform_entity_service(
 
 @pytest.fixture
 def platform_entity_services() -> Iterator[Mock]:
-    """Home Assistant ≥ 2025.10: `service.async_register_platform_entity_service` exists."""
-    register = Mock(wraps=_register_platform_entity_service)
+    """Home Assistant ≥ 2025.10: `service.async_register_platform_entity_service` exists.
+
+    The real one where this Home Assistant has it, else what it does, written out above.
+    """
+    register = Mock(wraps=getattr(service, "async_register_platform_entity_service", _register_platform_entity_service))
     with patch.object(service, "async_register_platform_entity_service", register, create=True):
         yield register
 
