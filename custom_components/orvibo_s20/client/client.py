@@ -269,7 +269,7 @@ class S20Client:
             try:
                 await self._keepalive
             except asyncio.CancelledError:
-                if (task := asyncio.current_task()) is not None and task.cancelling():
+                if _cancelling():
                     raise
             self._keepalive = None
         if self._pending is not None:
