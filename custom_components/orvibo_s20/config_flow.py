@@ -9,6 +9,7 @@ SmartLink, `pairing/`); the Wi-Fi key lives only in this flow object until the p
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import logging
 from typing import Any
@@ -38,6 +39,8 @@ from . import discovery
 from .discovery import DATA_NETWORK, S20Network
 from .pairing import (
     AP_NETWORK_NAME,
+    AP_STEPS,
+    SMARTLINK_STEPS,
     Auth,
     Encryption,
     InvalidCredentialsError,
@@ -50,6 +53,7 @@ from .pairing import (
     complete_pairing,
     provision_ap,
     provision_smartlink,
+    share_done,
     wait_for_new_socket,
 )
 from .pairing.at import ERROR_CODES
@@ -518,11 +522,20 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         settings = network.settings
         local = (settings.bind_address, 0)
         last_step: list[PairingStep] = []
+        steps = AP_STEPS if self._wifi_method == "wifi_ap" else SMARTLINK_STEPS
+        # The frontend's progress bar, where this Home Assistant has one for flows.
+        update_bar: Callable[[float], None] | None = getattr(self, "async_update_progress", None)
+        shown = [0.0]
 
         def progress(report: Progress) -> None:
             if not last_step or last_step[-1] is not report.step:
                 last_step.append(report.step)
                 _LOGGER.debug("Wi-Fi pairing: %s", report.step)
+            share = share_done(steps, report)
+            # Whole percents, never backwards: SmartLink reports every packet group.
+            if update_bar is not None and share is not None and share >= shown[0] + 0.01:
+                shown[0] = share
+                update_bar(share)
 
         host: str | None = None
         if self._wifi_method == "wifi_ap":

@@ -295,6 +295,45 @@ async def test_ap_mode_checks_the_form(
     flow.assert_no_key()
 
 
+# --- the progress bar ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def progress_bar() -> Iterator[list[float]]:
+    """Every value the flow gives the frontend's progress bar.
+
+    Wraps `async_update_progress` where this Home Assistant has it (it fires the frontend's
+    event), and stands in for it where it does not.
+    """
+    shown: list[float] = []
+    real = getattr(config_flow.S20ConfigFlow, "async_update_progress", None)
+
+    def update(flow: config_flow.S20ConfigFlow, progress: float) -> None:
+        shown.append(progress)
+        if real is not None:
+            real(flow, progress)
+
+    with patch.object(config_flow.S20ConfigFlow, "async_update_progress", update, create=True):
+        yield shown
+
+
+@pytest.mark.parametrize(("method", "mode"), [("wifi_ap", WifiMode.AP), ("wifi_smartlink", WifiMode.SMARTLINK)])
+async def test_the_progress_bar_moves_to_the_end(
+    hass: HomeAssistant, ready: None, make_module: ModuleFactory, progress_bar: list[float], method: str,
+    mode: WifiMode,
+) -> None:
+    """Through every step the pairing reports, in order: never back, and full when the socket is set."""
+    await make_module(mode)
+    flow = Flow(hass)
+    await flow.start(method)
+    data = {"ssid": SSID, "password": KEY} if method == "wifi_ap" else {"password": KEY}
+    result = await flow.pair(data | {"name": "Porch"}, method)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(progress_bar) >= 5, progress_bar
+    assert progress_bar == sorted(set(progress_bar)), progress_bar  # strictly forwards
+    assert 0.0 < progress_bar[0] < 0.5 and progress_bar[-1] == 1.0
+
+
 # --- SmartLink ----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ from .at import (
     parse_security,
 )
 from .provision import (
+    AP_STEPS,
+    SMARTLINK_STEPS,
     ApResult,
     PairedSocket,
     PairingStep,
@@ -28,12 +30,15 @@ from .provision import (
     complete_pairing,
     provision_ap,
     provision_smartlink,
+    share_done,
     wait_for_new_socket,
 )
 
 __all__ = [
     "AP_MODULE_HOST",
     "AP_NETWORK_NAME",
+    "AP_STEPS",
+    "SMARTLINK_STEPS",
     "ApResult",
     "Auth",
     "Encryption",
@@ -52,5 +57,6 @@ __all__ = [
     "parse_security",
     "provision_ap",
     "provision_smartlink",
+    "share_done",
     "wait_for_new_socket",
 ]

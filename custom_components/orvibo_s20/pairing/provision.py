@@ -29,7 +29,7 @@ name the command, not its arguments, and `WifiCredentials` keeps the key out of 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import errno
@@ -122,6 +122,37 @@ class Progress:
 
 
 type ProgressCallback = Callable[[Progress], None]
+
+# The steps a pairing reports, in order: the module's part for each method, then the socket's
+# own on the LAN (`complete_pairing`).
+JOIN_STEPS = (
+    PairingStep.WAIT_FOR_SOCKET,
+    PairingStep.SOCKET_FOUND,
+    PairingStep.SET_CLOCK,
+    PairingStep.SET_TIMEZONE,
+    PairingStep.RENAME,
+    PairingStep.DONE,
+)
+AP_STEPS = (
+    PairingStep.FIND_MODULE,
+    PairingStep.SET_SSID,
+    PairingStep.SET_KEY,
+    PairingStep.SET_MODE,
+    PairingStep.RESTART,
+    *JOIN_STEPS,
+)
+SMARTLINK_STEPS = (PairingStep.SMARTLINK, PairingStep.CONFIRMED, *JOIN_STEPS)
+
+
+def share_done(steps: Sequence[PairingStep], report: Progress) -> float | None:
+    """How much of a pairing through steps is done when report comes, 0–1 (a progress bar).
+
+    Each step has an equal part of the bar; a SmartLink report moves within its step by the
+    share of the step's time gone. None for a step not in steps.
+    """
+    if report.step not in steps:
+        return None
+    return min(1.0, (steps.index(report.step) + (report.fraction or 0.0)) / (len(steps) - 1))
 
 
 class PairingTimeoutError(PairingError, TimeoutError):
