@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from simulator.control import ControlClient  # noqa: E402
+from simulator.wifi import AP_HOST  # noqa: E402
 
 DOMAIN = "orvibo_s20"
 LOOPBACK_BROADCAST = "127.255.255.255"
@@ -125,6 +126,7 @@ class HassConfig:
     history: bool = True  # recorder + history + logbook (the more-info dialog's graph)
     log_level: str = "info"  # of the integration; the rest logs warnings
     name: str = "Orvibo S20 demo"
+    wifi_at_port: int | None = None  # AT port of a simulated Wi-Fi module in AP mode (at AP_HOST)
 
     @property
     def base_url(self) -> str:
@@ -148,6 +150,8 @@ class HassConfig:
         }
         if self.poll_interval_s is not None:
             block["poll_interval"] = self.poll_interval_s
+        if self.wifi_at_port is not None:
+            block |= {"wifi_module_address": AP_HOST, "wifi_at_port": self.wifi_at_port}
         return block
 
     def configuration(self) -> dict[str, Any]:
