@@ -532,7 +532,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
                 last_step.append(report.step)
                 _LOGGER.debug("Wi-Fi pairing: %s", report.step)
             share = share_done(steps, report)
-            # Whole percents, never backwards: SmartLink reports every packet group.
+            # Forwards only, by 1 % or more: SmartLink reports every packet group.
             if update_bar is not None and share is not None and share >= shown[0] + 0.01:
                 shown[0] = share
                 update_bar(share)
