@@ -275,7 +275,11 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--hass" in sys.argv[1:]:  # a real Home Assistant with 100 sockets: its own module
+    if "--availability" in sys.argv[1:]:  # a real Home Assistant: availability and staleness
+        from bench_availability import main as availability_main
+
+        asyncio.run(availability_main(sys.argv[1:]))
+    elif "--hass" in sys.argv[1:]:  # a real Home Assistant with 100 sockets: its own module
         from bench_hass import main as hass_main
 
         asyncio.run(hass_main(sys.argv[1:]))

@@ -22,6 +22,7 @@ import ipaddress
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import socket
@@ -99,6 +100,15 @@ async def wait_for[T](
         if time.monotonic() > deadline:
             raise HarnessError(f"timed out after {timeout:.0f} s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+def hass_python() -> str:
+    """The interpreter that runs Home Assistant.
+
+    ORVIBO_S20_HASS_PYTHON when set (scripts/_bootstrap.sh points it at a venv holding the
+    release to run, e.g. 2026.11.0 while the tests' own venv holds phacc's 2026.10.4), else this one.
+    """
+    return os.environ.get("ORVIBO_S20_HASS_PYTHON") or sys.executable
 
 
 def _die_with_parent() -> None:
@@ -182,6 +192,10 @@ class HassConfig:
                     # An optional native library for camera snapshots (unused here) logs a
                     # traceback at every start when missing.
                     "homeassistant.components.camera.img_util": "critical",
+                    # From 2026.x every start sets up tts (a base platform), which needs ffmpeg;
+                    # without the ffmpeg binary (not on this machine) its version probe logs an
+                    # error at every start. Nothing here plays media.
+                    "haffmpeg.core": "critical",
                 },
             },
             DOMAIN: self.integration_yaml(),
@@ -195,16 +209,53 @@ def _store(key: str, version: int, data: dict[str, Any], minor_version: int = 1)
     return json.dumps({"version": version, "minor_version": minor_version, "key": key, "data": data}, indent=2)
 
 
+# Run with the Home Assistant interpreter: the http store of a release that keeps its HTTP settings
+# in storage (2026.11 and later), built by its own schema; nothing on older releases.
+_HTTP_STORE_SCRIPT = """
+import json, sys
+try:
+    from homeassistant.components.http import config as c
+    from homeassistant.util import dt as dt_util
+    schema = c.HTTP_STORAGE_SCHEMA
+except (ImportError, AttributeError):
+    raise SystemExit(0)
+stable = {**schema(json.loads(sys.argv[1])), "created_at": dt_util.utcnow().isoformat(), "error": None, "error_message": None}
+data = {c.KEY_STABLE: stable, c.KEY_PENDING: None, c.KEY_YAML_MIGRATION_DONE: True}
+print(json.dumps({"version": c.STORAGE_VERSION, "minor_version": c.STORAGE_MINOR_VERSION, "key": c.STORAGE_KEY, "data": data}))
+"""
+
+
+def http_store(http: dict[str, Any]) -> str | None:
+    """The `.storage/http` holding these HTTP settings, or None where YAML still sets them.
+
+    Home Assistant 2026.11 moved its HTTP settings from configuration.yaml into storage: YAML is
+    imported once as a *pending* config that the browser must confirm within five minutes (a
+    dialog over every page) and leaves a "deprecated YAML" repair issue. A store written up front,
+    as after a confirmed change, avoids both.
+    """
+    done = subprocess.run(
+        [hass_python(), "-c", _HTTP_STORE_SCRIPT, json.dumps(http)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    if done.returncode != 0:
+        raise HarnessError(f"cannot build Home Assistant's http store: {done.stderr[-2000:]}")
+    return done.stdout.strip() or None
+
+
 def write_config_dir(config: HassConfig) -> None:
-    """Create a fresh config dir: configuration.yaml, the integration (a symlink) and two stores."""
+    """Create a fresh config dir: configuration.yaml, the integration (a symlink) and the stores."""
     directory = config.config_dir
     if directory.exists():
         shutil.rmtree(directory)
     storage = directory / ".storage"
     storage.mkdir(parents=True)
+    configuration = config.configuration()
+    if (store := http_store(configuration["http"])) is not None:
+        (storage / "http").write_text(store)
+        del configuration["http"]
     (directory / "configuration.yaml").write_text(
         "# Written by scripts/hass_harness.py; rewritten on every run.\n"
-        + yaml.safe_dump(config.configuration(), sort_keys=False)
+        + yaml.safe_dump(configuration, sort_keys=False)
     )
     (directory / "custom_components").symlink_to(ROOT / "custom_components", target_is_directory=True)
     # Onboarding's core_config step would start met, radio_browser and google_translate flows,
@@ -236,6 +287,18 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \S+ (?P<level>[A-Z]+) ", re.MULTILINE)
+
+
+def log_records(text: str) -> list[tuple[str, str]]:
+    """(level, text) of each record of a home-assistant.log, tracebacks included."""
+    starts = list(_RECORD.finditer(text))
+    return [
+        (match["level"], text[match.start() : following.start() if following else len(text)])
+        for match, following in zip(starts, [*starts[1:], None], strict=True)
+    ]
 
 
 class HassProcess:
@@ -282,7 +345,7 @@ class HassProcess:
         self._console.write(f"--- start {self.starts} ---\n")
         self._console.flush()
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "homeassistant", "-c", str(self.config.config_dir), "--skip-pip",
+            hass_python(), "-m", "homeassistant", "-c", str(self.config.config_dir), "--skip-pip",
             stdin=subprocess.DEVNULL, stdout=self._console, stderr=subprocess.STDOUT,
             cwd=self.config.config_dir, start_new_session=True, preexec_fn=_die_with_parent,
         )
@@ -649,6 +712,7 @@ class Stage:
     hass: HassProcess
     simulator: SimulatorProcess
     api: HassApi | None = None
+    version: str = ""  # of the running Home Assistant, once booted
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -693,7 +757,9 @@ class Stage:
 
         async def running() -> bool:
             self.hass.check_alive()
-            return bool((await api.get("/api/config"))["state"] == "RUNNING")
+            config = await api.get("/api/config")
+            self.version = str(config["version"])
+            return bool(config["state"] == "RUNNING")
 
         await wait_for(running, timeout=120, what="Home Assistant to finish starting", interval=0.25)
         self.timings["running_s"] = time.monotonic() - started
@@ -742,7 +808,7 @@ def _print_summary(stage: Stage, entry_socket: SimSocket, entity_id: str, discov
     control = stage.simulator.control_port
     press_entry = json.dumps({"op": "press", "mac": entry_socket.mac})
     print(f"""
-Home Assistant with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets (loopback LAN only)
+Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets (loopback LAN only)
 
   Open      {config.base_url}
   Login     user {stage.login.username!r}, password {stage.login.password!r}
@@ -753,7 +819,7 @@ Home Assistant with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets 
   Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
   Press {entry_socket.name}'s button from a shell (run in {ROOT}); the dashboard follows at once:
 
-    .venv/bin/python -c 'from simulator.control import control_request as c; print(c({press_entry}, port={control}))'
+    {Path(sys.executable).relative_to(ROOT, walk_up=True)} -c 'from simulator.control import control_request as c; print(c({press_entry}, port={control}))'
 
   or with netcat:  echo '{press_entry}' | nc -q1 127.0.0.1 {control}
   Other ops: "offline" / "online" (unavailable after two missed polls, ~2 min), "reboot", "get", "list".

@@ -7,7 +7,7 @@ line, `{"ok": true, ...}` or `{"ok": false, "error": "..."}`. Operations:
 |---|---|---|
 | `list` | | `sockets`: summaries (mac, ip, name, state, online, firmware, product_id) |
 | `get` | mac (or ip) | summary + clock, timers, countdown, socket_data, subscribers, table_versions, counters |
-| `press` | mac | `state` after the toggle |
+| `press` | mac, push (bool, default true; false: its `sf` pushes are lost) | `state` after the toggle |
 | `reboot` | mac, wait (bool, default false) | waits until back online if asked |
 | `offline` / `online` | mac | |
 | `move` | mac, ip | |
@@ -209,7 +209,7 @@ class ControlServer:
             case "get":
                 return socket_detail(device)
             case "press":
-                return {"state": device.press_button()}
+                return {"state": device.press_button(push=bool(request.get("push", True)))}
             case "reboot":
                 waiter = device.reboot()
                 if request.get("wait"):
@@ -302,9 +302,9 @@ class ControlClient:
         """Describe one socket."""
         return await self.request({"op": "get", "mac": mac})
 
-    async def press(self, mac: str) -> bool:
-        """Press the button; returns the new state."""
-        return bool((await self.request({"op": "press", "mac": mac}))["state"])
+    async def press(self, mac: str, *, push: bool = True) -> bool:
+        """Press the button (push=False: its pushes are lost); returns the new state."""
+        return bool((await self.request({"op": "press", "mac": mac, "push": push}))["state"])
 
     async def reboot(self, mac: str, *, wait: bool = False) -> None:
         """Power-cycle a socket."""

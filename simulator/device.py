@@ -251,11 +251,15 @@ class VirtualSocket:
 
     # --- control (the physical world) ----------------------------------------------------------
 
-    def press_button(self) -> bool:
-        """Toggle the relay as the physical button does; returns the new state."""
+    def press_button(self, *, push: bool = True) -> bool:
+        """Toggle the relay as the physical button does; returns the new state.
+
+        push=False: both of the press's `sf` datagrams are lost on the air, to every subscriber
+        (what a controller must correct by itself).
+        """
         self.counters.button_presses += 1
         if not self._rebooting:
-            self._set_relay(not self._state, push_delay=self._net.timing.push_delay_s)
+            self._set_relay(not self._state, push_delay=self._net.timing.push_delay_s, push=push)
         return self._state
 
     def set_clock(self, clock: int) -> None:
@@ -501,7 +505,7 @@ class VirtualSocket:
 
     # --- relay, pushes, countdown ---------------------------------------------------------------
 
-    def _set_relay(self, on: bool, *, push_delay: float) -> None:
+    def _set_relay(self, on: bool, *, push_delay: float, push: bool = True) -> None:
         changed = on != self._state
         self._state = on
         if self._countdown is not None and self._countdown.action == on:
@@ -512,7 +516,7 @@ class VirtualSocket:
             # Auto-off is copied into the regular countdown on every switch-on (§3.9).
             self._start_countdown(False, data.auto_off_seconds)
         timing = self._net.timing
-        if changed or timing.push_on_unchanged:
+        if push and (changed or timing.push_on_unchanged):
             self._push(push_delay)
         if changed and timing.announce_after_change_s is not None and self.online:
             if self._change_announce_handle is not None:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 import logging
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.components import onboarding
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD
@@ -60,6 +58,7 @@ from .pairing.at import ERROR_CODES
 from .pairing.smartlink import password_bytes
 from .pairing.provision import AT_REPLY_TIMEOUT_S, JOIN_TIMEOUT_S, SCAN_INTERVAL_S, SMARTLINK_TIMEOUT_S
 from .protocol import EncodeError, EndpointError, Mac, S20ConnectionError, encode_name
+from .schema import vol
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -27,14 +27,21 @@ CONF_SMARTLINK_BROADCAST_ADDRESS: Final = "smartlink_broadcast_address"
 DEFAULT_BIND_ADDRESS: Final = "0.0.0.0"
 DEFAULT_PORT: Final = 10000
 
-# The backstop poll: pushes carry every change, the poll only catches a lost push.
-POLL_INTERVAL: Final = timedelta(seconds=60)
+# The poll: a re-subscribe, whose reply carries the relay state. Pushes carry every change;
+# the poll renews the subscription and corrects a lost push within this.
+POLL_INTERVAL: Final = timedelta(seconds=10)
+# After a failed poll, and while the socket is unavailable, poll again this soon: a socket that
+# answers again shows (with its true state) within seconds.
+RETRY_INTERVAL: Final = timedelta(seconds=2)
 # Lossy UDP must not flap entities: a socket is unavailable only after this many failed polls
-# in a row (about 60–120 s after it went quiet).
-FAILED_POLLS_BEFORE_UNAVAILABLE: Final = 2
+# in a row (each resent for its whole deadline): 20–30 s after it went quiet.
+FAILED_POLLS_BEFORE_UNAVAILABLE: Final = 3
+# The running countdown is read every this many polls (once a minute; its start and end by
+# Home Assistant or auto-off are read at once).
+COUNTDOWN_EVERY_POLLS: Final = 6
 # Table 4 (name, auto-off, lock) changes rarely and only by someone else's hand: re-read it
-# every this many polls.
-SOCKET_DATA_EVERY_POLLS: Final = 10
+# every this many polls (ten minutes).
+SOCKET_DATA_EVERY_POLLS: Final = 60
 # Background scan for new sockets and moved ones (wiz uses 15 minutes too).
 DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=15)
 # When the socket's clock and time zone are set again each day: after any DST change.

@@ -2,13 +2,14 @@
 
 The client pushes every state change it hears (a button press, a timer, another app) and the
 coordinator hands it to the entities at once (`async_set_updated_data`). The poll re-subscribes
-every `POLL_INTERVAL` (tests shorten it with the YAML `poll_interval`), which both keeps the
-subscription fresh and reads the true relay state in case a push was lost, and reads the
-running countdown.
+every `POLL_INTERVAL` (10 s; tests change it with the YAML `poll_interval`): that renews the
+subscription and reads the true relay state, so a lost push is corrected within it. The running
+countdown is read every `COUNTDOWN_EVERY_POLLS` polls, table 4 every `SOCKET_DATA_EVERY_POLLS`.
 
-UDP loses datagrams and the socket sometimes naps: one failed poll keeps the last state, only
-`FAILED_POLLS_BEFORE_UNAVAILABLE` failures in a row make the entities unavailable (the
-coordinator then logs once; we log once when the socket is heard from again).
+UDP loses datagrams and the socket sometimes naps: a failed poll keeps the last state and the
+next one follows after `RETRY_INTERVAL`; only `FAILED_POLLS_BEFORE_UNAVAILABLE` failures in a
+row make the entities unavailable (the coordinator then logs once, and polls every
+`RETRY_INTERVAL` until the socket answers, when we log once that it is back).
 
 Timers run on the socket's own clock in its local time, and the vendor's time service is gone:
 the clock and time zone are set on setup, every night after any DST change, and whenever the
@@ -35,8 +36,10 @@ from homeassistant.util import dt as dt_util
 from .client import Countdown, S20Client
 from .const import (
     CLOCK_SYNC_AT,
+    COUNTDOWN_EVERY_POLLS,
     DOMAIN,
     FAILED_POLLS_BEFORE_UNAVAILABLE,
+    RETRY_INTERVAL,
     SOCKET_DATA_EVERY_POLLS,
 )
 from .discovery import DATA_NETWORK
@@ -105,12 +108,14 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     def __init__(self, hass: HomeAssistant, entry: S20ConfigEntry, client: S20Client) -> None:
         self.client = client
         self.mac = str(client.mac)
+        self._poll_interval = hass.data[DATA_NETWORK].settings.poll_interval
+        self._retry_interval = min(RETRY_INTERVAL, self._poll_interval)
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=self.mac,
-            update_interval=hass.data[DATA_NETWORK].settings.poll_interval,
+            update_interval=self._poll_interval,
             always_update=False,
         )
         self._failed_polls = 0
@@ -171,15 +176,19 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         ) from err
 
     async def _async_update_data(self) -> S20State:
-        """Poll: subscribe again (the true relay state) and read the countdown."""
+        """Poll: subscribe again (the true relay state); now and then the countdown and table 4."""
         client = self.client
+        countdown = self.data.countdown if self.data is not None else None
         try:
             is_on = await client.subscribe()
-            countdown = await client.get_countdown()
+            # Now and then, and after failures (a socket that rebooted meanwhile lost its countdown).
+            if self._polls % COUNTDOWN_EVERY_POLLS == 0 or self._failed_polls:
+                countdown = self._countdown_from(await client.get_countdown())
             if self._polls and self._polls % SOCKET_DATA_EVERY_POLLS == 0:
                 await client.read_socket_data()
         except S20ConnectionError as err:
             self._failed_polls += 1
+            self.update_interval = self._retry_interval  # the next try soon, and while unavailable
             if self.data is not None and self._failed_polls < FAILED_POLLS_BEFORE_UNAVAILABLE:
                 _LOGGER.debug("%s: poll failed (%s); keeping the last state for now", self.mac, err)
                 return self.data
@@ -188,10 +197,16 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
                 translation_key="unreachable",
                 translation_placeholders={"host": client.host, "error": str(err)},
             ) from err
-        self._failed_polls = 0
+        self._heard()
         self._polls += 1
         self._async_check_clock()
-        return self._async_state(is_on, self._countdown_from(countdown))
+        return self._async_state(is_on, countdown)
+
+    @callback
+    def _heard(self) -> None:
+        """The socket answered: no failures in a row, the regular poll interval."""
+        self._failed_polls = 0
+        self.update_interval = self._poll_interval
 
     @callback
     def _async_state(self, is_on: bool | None, countdown: S20Countdown | None) -> S20State:
@@ -225,7 +240,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         if not client.available and client.state == self.data.is_on:
             return  # losing the socket is the poll's call (with its grace period)
         # Heard from the socket (a subscribe, or a push even after a lost poll): it is there.
-        self._failed_polls = 0
+        self._heard()
         countdown = self.data.countdown
         if countdown is not None and client.state == countdown.action:
             countdown = None  # reached its target: the socket drops it
@@ -259,7 +274,16 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     def _async_update_device(self, socket_data: SocketData) -> None:
         """Let the device follow a new stored name or firmware (name_by_user still wins)."""
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, self.mac)})
+        # By this entry's devices: async_get_device(identifiers=...) is deprecated from 2026.9
+        # (identifiers are unique per config entry only), and this works on every release.
+        device = next(
+            (
+                device
+                for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id)
+                if (DOMAIN, self.mac) in device.identifiers
+            ),
+            None,
+        )
         if device is None:
             return
         registry.async_update_device(

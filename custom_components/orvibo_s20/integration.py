@@ -6,8 +6,6 @@ socket's state in `coordinator.py`, the entities in their platforms.
 
 from __future__ import annotations
 
-import voluptuous as vol
-
 from homeassistant.const import (
     CONF_HOST,
     CONF_PORT,
@@ -44,6 +42,7 @@ from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcas
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
 from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
+from .schema import vol
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]

@@ -17,8 +17,6 @@ from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.const import WEEKDAYS, Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -58,6 +56,7 @@ from .protocol import (
     Weekday,
     encode_name,
 )
+from .schema import vol
 
 _WEEKDAYS: dict[str, Weekday] = dict(zip(WEEKDAYS, Weekday, strict=True))  # mon … sun
 _ACTIONS = vol.In([ACTION_ON, ACTION_OFF])

@@ -39,9 +39,8 @@ def chromium() -> str:
 
 @pytest.fixture
 def screenshots() -> Path:
-    """Where the screenshots go: ORVIBO_S20_SCREENSHOTS, else .artifacts/browser/ in the repository."""
+    """Where the screenshots go: ORVIBO_S20_SCREENSHOTS, else .artifacts/browser/ in the repository
+    (scripts/test: .artifacts/browser/<leg>/); each test writes into a folder of its own there."""
     directory = Path(os.environ.get("ORVIBO_S20_SCREENSHOTS") or ROOT / ".artifacts" / "browser")
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
     return directory

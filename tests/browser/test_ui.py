@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 import contextlib
 from pathlib import Path
 import re
+import shutil
 import time
 
 from playwright.async_api import BrowserContext, Locator, Page, async_playwright, expect
@@ -81,6 +82,9 @@ class Shots:
 
     def __init__(self, page: Page, directory: Path) -> None:
         self.page, self.directory, self.count = page, directory, 0
+        if directory.exists():  # this test's shots of an earlier run
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
 
     async def take(self, name: str) -> None:
         self.count += 1
@@ -99,7 +103,7 @@ async def test_add_and_switch_a_socket_in_the_browser(tmp_path: Path, chromium: 
         async with _browser(chromium, tmp_path / "chromium") as context:
             page = context.pages[0] if context.pages else await context.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
-            shots = Shots(page, screenshots)
+            shots = Shots(page, screenshots / "dashboard")
             started = time.monotonic()
             try:
                 await _log_in(page, stage, shots)
@@ -205,18 +209,27 @@ async def _switch_from_dashboard(
     press on the socket's button shows in the page without a reload."""
     await page.goto(stage.config.base_url + "/lovelace/0")
     # The toggle of the socket's switch: in the entities card of its device on the generated
-    # dashboard (Home Assistant 2025.4), or on the tile of its device (2026.2, whose frontend
-    # sends /lovelace/0 to the overview by area; a device in no area is under "Devices").
+    # dashboard (Home Assistant 2025.4), or on the tile of its device (2026.2 and later, whose
+    # frontend sends /lovelace/0 to the overview by area; a device in no area is in its
+    # "Devices" view, /home/other-devices).
     switch = page.get_by_role("switch", name=re.compile(rf"\b{re.escape(target.name)}\b"))
-    await expect(switch.or_(page.locator("ha-tile-container").first)).to_be_visible()
-    if "/home/" in page.url and not await switch.is_visible():
-        await page.goto(stage.config.base_url + "/home/other-devices")
+
+    async def shown() -> bool | None:
+        if await switch.is_visible():
+            return True
+        if "/home" in page.url:
+            await page.goto(stage.config.base_url + "/home/other-devices")
+            return True
+        return None
+
+    await wait_for(shown, timeout=STATE_TIMEOUT_S, what="the dashboard")
     await expect(switch).to_be_visible()
     await shots.take("dashboard")
     for _ in range(2):
         before = (await stage.simulator.state(target.mac))["state"]
         await expect(switch).to_be_checked(checked=before)
-        await switch.click()
+        # force: from 2026.x the switch's own thumb lies over its input and takes the click.
+        await switch.click(force=True)
 
         async def flipped() -> bool:
             return bool((await stage.simulator.state(target.mac))["state"] is not before)

@@ -25,13 +25,17 @@ def test_demo_check(tmp_path: Path) -> None:
         "DEMO_DIR": str(tmp_path / "demo"),
         "DEMO_SCAN_INTERVAL": "3",  # 15 s for a person; the test need not wait that long
     }
+    # The leg's real Home Assistant (scripts/test sets it; the demo's own default otherwise).
+    ha = os.environ.get("ORVIBO_S20_HASS_VERSION")
     done = subprocess.run(
-        ["bash", "scripts/demo", "--check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        ["bash", "scripts/demo", "--check", *(["--ha", ha] if ha else [])], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
         check=False,
     )
     print(done.stdout)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
+    if ha:
+        assert f"Home Assistant {ha} with 3 simulated Orvibo S20 sockets" in out
     assert f"Open      http://127.0.0.1:{http_port}" in out
     assert "Login     user 'demo', password 'demo-s20'" in out
     assert "→ switch.socket_1" in out

@@ -16,6 +16,7 @@ from custom_components.orvibo_s20.coordinator import S20Coordinator
 from custom_components.orvibo_s20.discovery import DATA_NETWORK, S20Network
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from simulator.device import VirtualSocket
 
 POWER = "switch.desk_lamp"
@@ -55,6 +56,13 @@ def network(hass: HomeAssistant) -> S20Network:
 def coordinator(entry: ConfigEntry) -> S20Coordinator:
     """The coordinator of a loaded entry."""
     return entry.runtime_data.coordinator
+
+
+def socket_device(hass: HomeAssistant, entry: ConfigEntry) -> dr.DeviceEntry:
+    """The entry's one device (not async_get_device(identifiers=...), deprecated from 2026.9)."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert len(devices) == 1, devices
+    return devices[0]
 
 
 def bound_udp(port: int) -> set[str]:

@@ -12,7 +12,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.orvibo_s20.const import DOMAIN
+from custom_components.orvibo_s20.const import COUNTDOWN_EVERY_POLLS, DOMAIN, FAILED_POLLS_BEFORE_UNAVAILABLE
 from custom_components.orvibo_s20.protocol import encode_name
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -24,7 +24,7 @@ from simulator import Simulator
 from simulator.device import VirtualSocket
 from simulator.timing import BOOT_CLOCK
 
-from .common import AUTO_OFF, COUNTDOWN, DURATION, POWER, availability_logs, clock_in_step, coordinator, wait_for
+from .common import AUTO_OFF, COUNTDOWN, DURATION, POWER, availability_logs, clock_in_step, coordinator, socket_device, wait_for
 from .conftest import make_entry
 
 LONG = timedelta(hours=1)
@@ -94,15 +94,16 @@ async def test_availability_grace_and_logging(
     sim_socket: VirtualSocket,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """One lost poll keeps the state, two make it unavailable; logged once each way."""
+    """Two lost polls keep the state, three make it unavailable; logged once each way."""
     mac = str(sim_socket.mac)
     coord = coordinator(entry)
     simulator.press(sim_socket.mac)
     await wait_for(lambda: hass.states.get(POWER).state == STATE_ON)
 
     simulator.set_online(sim_socket.mac, False)
-    await coord.async_refresh()
-    assert hass.states.get(POWER).state == STATE_ON
+    for _ in range(FAILED_POLLS_BEFORE_UNAVAILABLE - 1):
+        await coord.async_refresh()
+        assert hass.states.get(POWER).state == STATE_ON
     assert availability_logs(caplog, mac) == []
 
     await coord.async_refresh()
@@ -146,8 +147,8 @@ async def test_push_brings_an_unavailable_socket_back(
     """Once the client hears the socket again, the entities come back without waiting for a poll."""
     coord = coordinator(entry)
     simulator.set_online(sim_socket.mac, False)
-    await coord.async_refresh()
-    await coord.async_refresh()
+    for _ in range(FAILED_POLLS_BEFORE_UNAVAILABLE):
+        await coord.async_refresh()
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
     simulator.set_online(sim_socket.mac, True)
     await entry.runtime_data.client.subscribe()  # what the client's keepalive does
@@ -223,13 +224,13 @@ async def test_stored_name_follows_to_the_device(
 ) -> None:
     """A name stored by the vendor app shows as the device's name, unless the user named it."""
     coord = coordinator(entry)
-    device = device_registry.async_get_device(identifiers={(DOMAIN, str(sim_socket.mac))})
+    device = socket_device(hass, entry)
     assert device is not None and device.name == "Desk lamp"
     with patch("custom_components.orvibo_s20.coordinator.SOCKET_DATA_EVERY_POLLS", 1):
         sim_socket.socket_data = replace(sim_socket.socket_data, name_raw=encode_name("Reading lamp"))
         await coord.async_refresh()
         await coord.async_refresh()
-        device = device_registry.async_get_device(identifiers={(DOMAIN, str(sim_socket.mac))})
+        device = socket_device(hass, entry)
         assert device.name == "Reading lamp"
         assert hass.states.get(POWER).attributes["friendly_name"] == "Reading lamp"
 
@@ -237,7 +238,7 @@ async def test_stored_name_follows_to_the_device(
         sim_socket.socket_data = replace(sim_socket.socket_data, name_raw=encode_name("Vendor name"))
         await coord.async_refresh()
         await coord.async_refresh()
-    device = device_registry.async_get_device(identifiers={(DOMAIN, str(sim_socket.mac))})
+    device = socket_device(hass, entry)
     assert device.name_by_user == "Mine"
     assert device.name == "Vendor name"
     assert hass.states.get(POWER).attributes["friendly_name"] == "Mine"
@@ -251,7 +252,7 @@ async def test_unnamed_socket_gets_a_name_from_its_mac(
     entry = make_entry(sock)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    device = device_registry.async_get_device(identifiers={(DOMAIN, str(sock.mac))})
+    device = socket_device(hass, entry)
     assert device.name == "S20 " + sock.mac.compact[-6:]
     assert device.manufacturer == "Orvibo" and device.model == "S20" and device.model_id == "SOC005"
     assert device.sw_version == "26" and device.hw_version == "32"
@@ -281,7 +282,8 @@ async def test_countdown_after_auto_off_switch_on(
     assert sim_socket.countdown is not None and sim_socket.countdown.action is False
 
     # A poll reads the same countdown back: the timestamp does not move.
-    await coordinator(entry).async_refresh()
+    with patch("custom_components.orvibo_s20.coordinator.COUNTDOWN_EVERY_POLLS", 1):
+        await coordinator(entry).async_refresh()
     assert datetime.fromisoformat(hass.states.get(COUNTDOWN).state) == ends_at
 
     # Switched off by hand: the socket drops the countdown, and so does the sensor.
@@ -330,9 +332,14 @@ async def test_countdown_fires_and_clears(
 async def test_poll_reads_a_countdown_started_elsewhere(
     hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:
-    """A countdown started by the vendor app shows after the next poll."""
+    """A countdown started by the vendor app shows within a minute of polls (it is read once a minute)."""
     sim_socket._start_countdown(True, 600)  # what a `cd` from another controller does
-    await coordinator(entry).async_refresh()
+    polls = 0
+    while hass.states.get(COUNTDOWN).state == STATE_UNKNOWN:
+        await coordinator(entry).async_refresh()
+        polls += 1
+        assert polls <= COUNTDOWN_EVERY_POLLS
+    assert polls > 1  # not on every poll: the 10 s poll is one subscribe
     state = hass.states.get(COUNTDOWN)
     assert state.attributes["action"] == "on"
     ends_at = datetime.fromisoformat(state.state)

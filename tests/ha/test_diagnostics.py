@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from simulator.device import VirtualSocket
 
-from .common import POWER
+from .common import POWER, socket_device
 
 
 def _check(diagnostics: dict[str, Any], sock: VirtualSocket) -> None:
@@ -70,7 +70,7 @@ async def test_device_diagnostics(
 ) -> None:
     """The device's diagnostics are the socket's."""
     await hass.services.async_call("switch", "turn_on", {"entity_id": POWER}, blocking=True)
-    device = device_registry.async_get_device(identifiers={(DOMAIN, str(sim_socket.mac))})
+    device = socket_device(hass, entry)
     diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
     _check(diagnostics, sim_socket)
     assert diagnostics["socket"]["countdown"] is None

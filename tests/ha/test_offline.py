@@ -1,8 +1,8 @@
 """A socket off Wi-Fi for ten minutes, on Home Assistant's clock with the real poll interval.
 
 The UDP is real (the simulator stops answering); the minutes are not: Home Assistant's clock is
-moved on a minute at a time, so the backstop poll (POLL_INTERVAL, 60 s) and the client's
-keep-alive run as they would over ten real minutes.
+moved on a minute at a time, so the poll (POLL_INTERVAL, 10 s; RETRY_INTERVAL, 2 s, after a
+failure) and the client's keep-alive run as they would over ten real minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.orvibo_s20.const import POLL_INTERVAL
+from custom_components.orvibo_s20.const import FAILED_POLLS_BEFORE_UNAVAILABLE, POLL_INTERVAL, RETRY_INTERVAL
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -32,9 +32,10 @@ async def test_ten_minutes_offline_on_home_assistants_clock(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Ten minutes off Wi-Fi, on Home Assistant's clock (the UDP is real, the minutes are not):
-    the backstop poll runs every minute and fails, the entities go unavailable after the
-    second, one line is logged; back online, the next poll shows what changed meanwhile."""
-    assert coordinator(entry).update_interval == POLL_INTERVAL == timedelta(minutes=1)
+    each step runs the poll that is due, which fails; the entities go unavailable after the
+    third in a row, one line is logged, and the poll comes every RETRY_INTERVAL meanwhile; back
+    online, the next poll shows what changed meanwhile."""
+    assert coordinator(entry).update_interval == POLL_INTERVAL == timedelta(seconds=10)
     mac = str(sim_socket.mac)
     client = entry.runtime_data.client
     polls_before = client.stats.requests
@@ -45,8 +46,10 @@ async def test_ten_minutes_offline_on_home_assistants_clock(
         async_fire_time_changed(hass, start + timedelta(minutes=minute))
         await hass.async_block_till_done(wait_background_tasks=True)  # the poll that was due, and its timeout
         shown.append(hass.states.get(POWER).state)
-    assert shown == [STATE_OFF] + [STATE_UNAVAILABLE] * 9
-    assert client.stats.requests - polls_before >= 10  # a poll a minute (and the keep-alive's tries)
+    assert FAILED_POLLS_BEFORE_UNAVAILABLE == 3
+    assert shown == [STATE_OFF] * 2 + [STATE_UNAVAILABLE] * 8
+    assert coordinator(entry).update_interval == RETRY_INTERVAL
+    assert client.stats.requests - polls_before >= 10  # a poll a step (and the keep-alive's tries)
     logs = availability_logs(caplog, mac)
     assert len(logs) == 1 and "stopped answering" in logs[0]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR and "stopped answering" not in r.getMessage()] == []
@@ -58,5 +61,6 @@ async def test_ten_minutes_offline_on_home_assistants_clock(
     await wait_for(lambda: hass.states.get(POWER).state == STATE_ON, what="the state after the return")
     logs = availability_logs(caplog, mac)
     assert len(logs) == 2 and "recovered" in logs[1]
+    assert coordinator(entry).update_interval == POLL_INTERVAL
     sim_socket.press_button()  # and the pushes reach Home Assistant again
     await wait_for(lambda: hass.states.get(POWER).state == STATE_OFF, what="a push after the return")

@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.device import VirtualSocket
 
-from .common import AUTO_OFF, COUNTDOWN, POWER, wait_for
+from .common import AUTO_OFF, COUNTDOWN, POWER, socket_device, wait_for
 from .conftest import make_entry
 
 SERVICES = (
@@ -57,7 +57,7 @@ async def test_rename_and_the_device_name_follows(
     """The name is stored in the socket, and the device follows unless the user renamed it."""
     await _call(hass, "rename", name="  Hall light ")
     assert sim_socket.name == "Hall light"
-    device = device_registry.async_get_device(identifiers={(DOMAIN, str(sim_socket.mac))})
+    device = socket_device(hass, entry)
     await wait_for(lambda: device_registry.async_get(device.id).name == "Hall light")
     assert hass.states.get(POWER).attributes["friendly_name"] == "Hall light"
 

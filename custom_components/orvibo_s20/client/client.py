@@ -9,7 +9,7 @@ Theory of operation (PROTOCOL.md §3–§4):
   proper reply arrives or the deadline passes, which raises `S20TimeoutError`.
 * **Subscribe before control.** The socket ignores control from a peer that has not sent `cl`
   recently; it forgets an idle peer after about 3–5 minutes. The client subscribes before its
-  first command, sends `hb` every 30 s to stay subscribed, and re-subscribes when a heartbeat
+  first command, sends `hb` after 30 s without a subscribe to stay subscribed, and re-subscribes when a heartbeat
   goes unanswered (reboot, Wi-Fi drop) or when the socket announces itself after a reboot.
 * **Power is confirmed by state, not by the ack.** The `dc` ack carries no state; the socket
   pushes `sf` with the new state after it. A `set_power` succeeds on an `sf` with the wanted
@@ -773,10 +773,15 @@ class S20Client:
     async def _keepalive_loop(self) -> None:
         t = self.timing
         while True:
+            delay = t.heartbeat_s
             try:
                 if self._subscribed_at is None:
                     self.stats.resubscribes += 1
                     await self.subscribe()
+                elif (renewed := time.monotonic() - self._subscribed_at) < t.heartbeat_s:
+                    # A subscribe renewed it meanwhile (Home Assistant's poll does, every 10 s):
+                    # no heartbeat is needed before heartbeat_s after that one.
+                    delay = t.heartbeat_s - renewed
                 else:
                     await self.heartbeat()
             except S20ConnectionError:
@@ -784,7 +789,8 @@ class S20Client:
                 # once; an unanswered subscribe means unreachable: retry more slowly.
                 if self._subscribed_at is None and self.available:
                     continue
-            delay = t.heartbeat_s if self.available else t.retry_unavailable_s
+            if not self.available:
+                delay = t.retry_unavailable_s
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
