@@ -822,7 +822,7 @@ Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orv
     {Path(sys.executable).relative_to(ROOT, walk_up=True)} -c 'from simulator.control import control_request as c; print(c({press_entry}, port={control}))'
 
   or with netcat:  echo '{press_entry}' | nc -q1 127.0.0.1 {control}
-  Other ops: "offline" / "online" (unavailable after two missed polls, ~2 min), "reboot", "get", "list".
+  Other ops: "offline" / "online" (unavailable after 20 s of silence, back within seconds), "reboot", "get", "list".
 
   Logs      {config.log_file}
             {stage.simulator.log_file}

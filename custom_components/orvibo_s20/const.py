@@ -18,7 +18,7 @@ CONF_REMOTE_PORT: Final = "remote_port"
 CONF_BROADCAST_ADDRESSES: Final = "broadcast_addresses"
 CONF_BROADCAST_LISTEN_ADDRESS: Final = "broadcast_listen_address"
 CONF_REUSE_ADDRESS: Final = "reuse_address"
-# Tests only: a shorter backstop poll, so that losing a socket shows within seconds.
+# Tests only: a shorter backstop poll.
 CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_WIFI_MODULE_ADDRESS: Final = "wifi_module_address"
 CONF_WIFI_AT_PORT: Final = "wifi_at_port"
@@ -27,21 +27,12 @@ CONF_SMARTLINK_BROADCAST_ADDRESS: Final = "smartlink_broadcast_address"
 DEFAULT_BIND_ADDRESS: Final = "0.0.0.0"
 DEFAULT_PORT: Final = 10000
 
-# The poll: a re-subscribe, whose reply carries the relay state. Pushes carry every change;
-# the poll renews the subscription and corrects a lost push within this.
-POLL_INTERVAL: Final = timedelta(seconds=10)
-# After a failed poll, and while the socket is unavailable, poll again this soon: a socket that
-# answers again shows (with its true state) within seconds.
-RETRY_INTERVAL: Final = timedelta(seconds=2)
-# Lossy UDP must not flap entities: a socket is unavailable only after this many failed polls
-# in a row (each resent for its whole deadline): 20–30 s after it went quiet.
-FAILED_POLLS_BEFORE_UNAVAILABLE: Final = 3
-# The running countdown is read every this many polls (once a minute; its start and end by
-# Home Assistant or auto-off are read at once).
-COUNTDOWN_EVERY_POLLS: Final = 6
+# The backstop poll: the running countdown (and now and then table 4). The relay's state and
+# the socket's availability are the client's keepalive's (a `cl` every 10 s, client.py).
+POLL_INTERVAL: Final = timedelta(seconds=60)
 # Table 4 (name, auto-off, lock) changes rarely and only by someone else's hand: re-read it
-# every this many polls (ten minutes).
-SOCKET_DATA_EVERY_POLLS: Final = 60
+# every this many polls.
+SOCKET_DATA_EVERY_POLLS: Final = 10
 # Background scan for new sockets and moved ones (wiz uses 15 minutes too).
 DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=15)
 # When the socket's clock and time zone are set again each day: after any DST change.

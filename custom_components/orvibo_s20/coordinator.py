@@ -1,15 +1,13 @@
-"""The coordinator of one socket: pushes first, a poll as the backstop, the clock kept in step.
+"""The coordinator of one socket: pushes first, the client's keepalive, a poll as the backstop.
 
 The client pushes every state change it hears (a button press, a timer, another app) and the
-coordinator hands it to the entities at once (`async_set_updated_data`). The poll re-subscribes
-every `POLL_INTERVAL` (10 s; tests change it with the YAML `poll_interval`): that renews the
-subscription and reads the true relay state, so a lost push is corrected within it. The running
-countdown is read every `COUNTDOWN_EVERY_POLLS` polls, table 4 every `SOCKET_DATA_EVERY_POLLS`.
-
-UDP loses datagrams and the socket sometimes naps: a failed poll keeps the last state and the
-next one follows after `RETRY_INTERVAL`; only `FAILED_POLLS_BEFORE_UNAVAILABLE` failures in a
-row make the entities unavailable (the coordinator then logs once, and polls every
-`RETRY_INTERVAL` until the socket answers, when we log once that it is back).
+coordinator hands it to the entities at once (`async_set_updated_data`). The client's keepalive
+subscribes again every 10 s, which renews the subscription and reads the true relay state, so a
+lost push is corrected within it; it also judges availability (a socket is gone after 20 s of
+silence, back at its first answer), and the coordinator follows it with a refresh each way,
+which logs once when the socket is lost and once when it is back. The poll, every
+`POLL_INTERVAL` (tests change it with the YAML `poll_interval`), reads the running countdown,
+and table 4 every `SOCKET_DATA_EVERY_POLLS` polls.
 
 Timers run on the socket's own clock in its local time, and the vendor's time service is gone:
 the clock and time zone are set on setup, every night after any DST change, and whenever the
@@ -36,10 +34,7 @@ from homeassistant.util import dt as dt_util
 from .client import Countdown, S20Client
 from .const import (
     CLOCK_SYNC_AT,
-    COUNTDOWN_EVERY_POLLS,
     DOMAIN,
-    FAILED_POLLS_BEFORE_UNAVAILABLE,
-    RETRY_INTERVAL,
     SOCKET_DATA_EVERY_POLLS,
 )
 from .discovery import DATA_NETWORK
@@ -108,17 +103,15 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     def __init__(self, hass: HomeAssistant, entry: S20ConfigEntry, client: S20Client) -> None:
         self.client = client
         self.mac = str(client.mac)
-        self._poll_interval = hass.data[DATA_NETWORK].settings.poll_interval
-        self._retry_interval = min(RETRY_INTERVAL, self._poll_interval)
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=self.mac,
-            update_interval=self._poll_interval,
+            update_interval=hass.data[DATA_NETWORK].settings.poll_interval,
             always_update=False,
         )
-        self._failed_polls = 0
+        self._available = False  # the client's availability the entities last followed
         self._polls = 0
         self._shut_down = False
         # What the last clock sync saw, to tell when the socket needs another one.
@@ -147,6 +140,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         except S20ConnectionError as err:
             await self._async_raise_not_ours(err)
         await self._async_sync_clock()
+        self._available = client.available
         entry = self.config_entry
         entry.async_on_unload(client.add_listener(self._async_on_client_change))
         entry.async_on_unload(client.endpoint.add_discovery_listener(self._async_on_discovery_reply))
@@ -176,37 +170,30 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         ) from err
 
     async def _async_update_data(self) -> S20State:
-        """Poll: subscribe again (the true relay state); now and then the countdown and table 4."""
+        """Poll: the countdown (now and then table 4); the relay as the client keeps it."""
         client = self.client
-        countdown = self.data.countdown if self.data is not None else None
+        if not client.available:
+            raise self._unreachable(f"no answer for {client.silent_s:.0f} s")
         try:
-            is_on = await client.subscribe()
-            # Now and then, and after failures (a socket that rebooted meanwhile lost its countdown).
-            if self._polls % COUNTDOWN_EVERY_POLLS == 0 or self._failed_polls:
-                countdown = self._countdown_from(await client.get_countdown())
+            countdown = await client.get_countdown()
             if self._polls and self._polls % SOCKET_DATA_EVERY_POLLS == 0:
                 await client.read_socket_data()
         except S20ConnectionError as err:
-            self._failed_polls += 1
-            self.update_interval = self._retry_interval  # the next try soon, and while unavailable
-            if self.data is not None and self._failed_polls < FAILED_POLLS_BEFORE_UNAVAILABLE:
-                _LOGGER.debug("%s: poll failed (%s); keeping the last state for now", self.mac, err)
-                return self.data
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="unreachable",
-                translation_placeholders={"host": client.host, "error": str(err)},
-            ) from err
-        self._heard()
+            if self.data is None or not client.available:
+                raise self._unreachable(str(err)) from err
+            # One lost exchange: the keepalive, which tries again within seconds, is the judge.
+            _LOGGER.debug("%s: poll failed (%s); keeping the last state", self.mac, err)
+            return self.data
         self._polls += 1
         self._async_check_clock()
-        return self._async_state(is_on, countdown)
+        return self._async_state(client.state, self._countdown_from(countdown))
 
-    @callback
-    def _heard(self) -> None:
-        """The socket answered: no failures in a row, the regular poll interval."""
-        self._failed_polls = 0
-        self.update_interval = self._poll_interval
+    def _unreachable(self, error: str) -> UpdateFailed:
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="unreachable",
+            translation_placeholders={"host": self.client.host, "error": error},
+        )
 
     @callback
     def _async_state(self, is_on: bool | None, countdown: S20Countdown | None) -> S20State:
@@ -237,10 +224,16 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         client = self.client
         if self._shut_down or self.data is None:
             return
-        if not client.available and client.state == self.data.is_on:
-            return  # losing the socket is the poll's call (with its grace period)
-        # Heard from the socket (a subscribe, or a push even after a lost poll): it is there.
-        self._heard()
+        if client.available != self._available:
+            # Lost or back: a refresh makes the entities follow, logs it once and, when back,
+            # reads what the socket did meanwhile (refreshes queue on the coordinator's lock).
+            self._available = client.available
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), f"orvibo_s20 availability {self.mac}"
+            )
+            return
+        if not client.available:
+            return
         countdown = self.data.countdown
         if countdown is not None and client.state == countdown.action:
             countdown = None  # reached its target: the socket drops it

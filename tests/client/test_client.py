@@ -97,11 +97,11 @@ async def test_button_press_is_pushed(simulator: Simulator, endpoint: S20Endpoin
 
 async def test_keepalive_survives_subscription_expiry_and_reboot(simulator: Simulator, endpoint: S20Endpoint) -> None:
     vs = simulator.add_socket(ip="127.0.0.2")
-    timing = replace(FAST, heartbeat_s=0.3, retry_unavailable_s=0.2)
+    timing = replace(FAST, keepalive_s=0.3, keepalive_retry_s=0.2)
     client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=timing)
     client.start()
     await wait_for(lambda: client.available)
-    # Longer than the simulator's subscription timeout: heartbeats keep us subscribed.
+    # Longer than the simulator's subscription timeout: keepalives keep us subscribed.
     await asyncio.sleep(1.5)
     vs.press_button()
     await wait_for(lambda: client.state is True)
@@ -206,7 +206,7 @@ async def test_rename_and_socket_data(firmware: str, simulator: Simulator, endpo
 
 async def test_auto_off_and_timezone(simulator: Simulator, endpoint: S20Endpoint) -> None:
     vs = simulator.add_socket(ip="127.0.0.2")
-    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=replace(FAST, heartbeat_s=0.3))
+    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=replace(FAST, keepalive_s=0.3))
     client.start()  # stay subscribed (the simulator forgets idle peers after 1 s) to hear the push
     await client.set_auto_off(True, 1)
     assert vs.socket_data.auto_off_enabled and vs.socket_data.auto_off_seconds == 1
@@ -225,7 +225,7 @@ async def test_auto_off_and_timezone(simulator: Simulator, endpoint: S20Endpoint
 
 async def test_countdown_start_read_cancel_fire(simulator: Simulator, endpoint: S20Endpoint) -> None:
     vs = simulator.add_socket(ip="127.0.0.2")
-    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=replace(FAST, heartbeat_s=0.3))
+    client = S20Client(endpoint, vs.mac, "127.0.0.2", timing=replace(FAST, keepalive_s=0.3))
     client.start()
     assert await client.get_countdown() is None
     await client.start_countdown(600, action=True)

@@ -9,8 +9,9 @@ the same entries, all loaded at the first attempt, no new discovery flows, the U
 again at once (SO_REUSEADDR, no "port in use" repair issue), every switch showing the socket's
 true state, pushes and commands working, and no error in the log.
 
-The backstop poll keeps its default (60 s): any state seen within seconds of a change came from
-a push or from the set-up's own subscribe, never from a lucky poll.
+The integration keeps its own timing (the backstop poll every 60 s, the keepalive's subscribe
+every 10 s): a state seen within a second of a change came from a push or from the set-up's own
+subscribe, hardly ever from a lucky keepalive.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import pytest
 from tests.client.conftest import FAST, SIM_TIMING
 from tests.loopback import endpoint_fixture, no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
 
-# Keepalive at test speed: heartbeats and retries every few hundred ms instead of 30 s / 10 s.
-KEEPALIVE = replace(FAST, heartbeat_s=0.2, retry_unavailable_s=0.3, deadline_s=0.4)
+# Keepalive at test speed: a subscribe every 0.2 s, gone after 0.5 s of silence (10 s / 20 s for real).
+KEEPALIVE = replace(FAST, keepalive_s=0.2, keepalive_retry_s=0.3, deadline_s=0.4, unavailable_after_s=0.5)
 # A socket clock that was set (a reboot brings it back to 2000-01-01): seconds since 1900.
 SET_CLOCK = 3_960_000_000
 

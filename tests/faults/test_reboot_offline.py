@@ -53,12 +53,12 @@ async def test_reboot_seen_from_announcement_resubscribes_for_pushes(
 ) -> None:
     simulator.timing = replace(simulator.timing, announce_count=2, announce_interval_s=0.05)
     vs = simulator.add_socket(ip="127.0.0.2", state=True, clock=SET_CLOCK)
-    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(KEEPALIVE, heartbeat_s=30.0))
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(KEEPALIVE, keepalive_s=30.0))
     client.start()
     await wait_for(lambda: client.device_clock is not None and client.available)
     await simulator.reboot(vs.mac)
     # The relay came back off and the clock went back: the client re-subscribes on its own
-    # (no heartbeat is due for 30 s), so the press after the boot is pushed to it.
+    # (no keepalive is due for 30 s), so the press after the boot is pushed to it.
     await wait_for(lambda: client.reboots == 1 and client.state is False)
     await wait_for(lambda: "127.0.0.1" in vs.subscribers)
     vs.press_button()
@@ -68,7 +68,7 @@ async def test_reboot_seen_from_announcement_resubscribes_for_pushes(
 
 @pytest.mark.parametrize("announce", [True, False], ids=["announces", "silent"])
 async def test_long_offline_then_back(announce: bool, simulator: Simulator, endpoint: S20Endpoint) -> None:
-    # 1.5 s offline at test speed is 7 heartbeats and longer than the (1 s) subscription: the
+    # 1.5 s offline at test speed is 7 keepalives and longer than the (1 s) subscription: the
     # real-time equivalent of a socket gone for 10 minutes.
     announce_count = 2 if announce else 0
     simulator.timing = replace(simulator.timing, announce_count=announce_count, announce_interval_s=0.05)
@@ -102,7 +102,7 @@ async def test_a_heartbeat_to_a_socket_that_forgot_us_subscribes_again(
     """No announcement told us (a clock never set does not go back): the heartbeat's resend
     carries a subscribe, so a command queued behind it does not wait the whole deadline."""
     vs = simulator.add_socket(ip="127.0.0.2")
-    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(KEEPALIVE, heartbeat_s=30.0, deadline_s=2.0))
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(KEEPALIVE, keepalive_s=30.0, deadline_s=2.0))
     await client.subscribe()
     await asyncio.sleep(1.1)  # longer than the (1 s) subscription
     assert vs.subscribers == ()

@@ -44,8 +44,10 @@ def fast_timing() -> Iterator[None]:
 
 @pytest.fixture
 def short_deadline() -> Iterator[None]:
-    """Give up on an unanswered request sooner: for tests that wait for failures (request it before `entry`)."""
-    with patch("custom_components.orvibo_s20.discovery.CLIENT_TIMING", replace(FAST_CLIENT, deadline_s=0.4)):
+    """Give up on an unanswered request sooner, and lose a silent socket after 1 s (its keepalive
+    every 0.3 s): for tests that wait for failures (request it before `entry`)."""
+    timing = replace(FAST_CLIENT, deadline_s=0.4, keepalive_s=0.3, keepalive_retry_s=0.1, unavailable_after_s=1.0)
+    with patch("custom_components.orvibo_s20.discovery.CLIENT_TIMING", timing):
         yield
 
 

@@ -12,7 +12,7 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.orvibo_s20.const import COUNTDOWN_EVERY_POLLS, DOMAIN, FAILED_POLLS_BEFORE_UNAVAILABLE
+from custom_components.orvibo_s20.const import DOMAIN, POLL_INTERVAL
 from custom_components.orvibo_s20.protocol import encode_name
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -94,20 +94,22 @@ async def test_availability_grace_and_logging(
     sim_socket: VirtualSocket,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Two lost polls keep the state, three make it unavailable; logged once each way."""
+    """An unanswered keepalive keeps the state; a socket silent for `unavailable_after_s` makes the
+    entities unavailable; logged once each way, polls meanwhile add nothing."""
     mac = str(sim_socket.mac)
     coord = coordinator(entry)
+    client = entry.runtime_data.client
     simulator.press(sim_socket.mac)
     await wait_for(lambda: hass.states.get(POWER).state == STATE_ON)
 
+    timeouts = client.stats.timeouts
     simulator.set_online(sim_socket.mac, False)
-    for _ in range(FAILED_POLLS_BEFORE_UNAVAILABLE - 1):
-        await coord.async_refresh()
-        assert hass.states.get(POWER).state == STATE_ON
+    await wait_for(lambda: client.stats.timeouts > timeouts, what="an unanswered keepalive")
+    assert hass.states.get(POWER).state == STATE_ON
     assert availability_logs(caplog, mac) == []
 
-    await coord.async_refresh()
-    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    await wait_for(lambda: hass.states.get(POWER).state == STATE_UNAVAILABLE, what="unavailable")
+    assert client.silent_s >= client.timing.unavailable_after_s
     assert hass.states.get(AUTO_OFF).state == STATE_UNAVAILABLE
     await coord.async_refresh()
     logs = availability_logs(caplog, mac)
@@ -116,8 +118,7 @@ async def test_availability_grace_and_logging(
 
     simulator.set_online(sim_socket.mac, True)
     sim_socket.press_button()  # switched off by hand while we could not see it
-    await coord.async_refresh()
-    assert hass.states.get(POWER).state == STATE_OFF
+    await wait_for(lambda: hass.states.get(POWER).state == STATE_OFF, what="back, with its true state")
     await coord.async_refresh()
     logs = availability_logs(caplog, mac)
     assert len(logs) == 2 and "recovered" in logs[1]
@@ -126,14 +127,26 @@ async def test_availability_grace_and_logging(
 async def test_push_during_the_grace_period_is_shown(
     hass: HomeAssistant, short_deadline: None, entry: MockConfigEntry, simulator: Simulator, sim_socket: VirtualSocket
 ) -> None:
-    """A push heard after one lost poll is still taken (the socket is evidently there)."""
-    coord = coordinator(entry)
+    """A push heard after an unanswered keepalive is taken (the socket is evidently there)."""
+    client = entry.runtime_data.client
+    timeouts = client.stats.timeouts
     simulator.set_online(sim_socket.mac, False)
-    await coord.async_refresh()
-    assert hass.states.get(POWER).state == STATE_OFF
+    await wait_for(lambda: client.stats.timeouts > timeouts, what="an unanswered keepalive")
     simulator.set_online(sim_socket.mac, True)
     simulator.press(sim_socket.mac)
     await wait_for(lambda: hass.states.get(POWER).state == STATE_ON, what="the push")
+
+
+async def test_lost_push_corrected_by_the_keepalive(
+    hass: HomeAssistant, short_deadline: None, entry: MockConfigEntry, sim_socket: VirtualSocket
+) -> None:
+    """A press whose pushes never arrive shows after the next keepalive, with no poll."""
+    client = entry.runtime_data.client
+    received = sim_socket.counters.received
+    assert sim_socket.press_button(push=False) is True
+    await wait_for(lambda: hass.states.get(POWER).state == STATE_ON, what="the keepalive's subscribe")
+    assert sim_socket.counters.received > received
+    assert client.timing.keepalive_s < POLL_INTERVAL.total_seconds()
 
 
 async def test_push_brings_an_unavailable_socket_back(
@@ -145,11 +158,8 @@ async def test_push_brings_an_unavailable_socket_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Once the client hears the socket again, the entities come back without waiting for a poll."""
-    coord = coordinator(entry)
     simulator.set_online(sim_socket.mac, False)
-    for _ in range(FAILED_POLLS_BEFORE_UNAVAILABLE):
-        await coord.async_refresh()
-    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    await wait_for(lambda: hass.states.get(POWER).state == STATE_UNAVAILABLE, what="unavailable")
     simulator.set_online(sim_socket.mac, True)
     await entry.runtime_data.client.subscribe()  # what the client's keepalive does
     await wait_for(lambda: hass.states.get(POWER).state == STATE_OFF, what="availability")
@@ -282,8 +292,7 @@ async def test_countdown_after_auto_off_switch_on(
     assert sim_socket.countdown is not None and sim_socket.countdown.action is False
 
     # A poll reads the same countdown back: the timestamp does not move.
-    with patch("custom_components.orvibo_s20.coordinator.COUNTDOWN_EVERY_POLLS", 1):
-        await coordinator(entry).async_refresh()
+    await coordinator(entry).async_refresh()
     assert datetime.fromisoformat(hass.states.get(COUNTDOWN).state) == ends_at
 
     # Switched off by hand: the socket drops the countdown, and so does the sensor.
@@ -332,14 +341,9 @@ async def test_countdown_fires_and_clears(
 async def test_poll_reads_a_countdown_started_elsewhere(
     hass: HomeAssistant, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:
-    """A countdown started by the vendor app shows within a minute of polls (it is read once a minute)."""
+    """A countdown started by the vendor app shows after the next poll."""
     sim_socket._start_countdown(True, 600)  # what a `cd` from another controller does
-    polls = 0
-    while hass.states.get(COUNTDOWN).state == STATE_UNKNOWN:
-        await coordinator(entry).async_refresh()
-        polls += 1
-        assert polls <= COUNTDOWN_EVERY_POLLS
-    assert polls > 1  # not on every poll: the 10 s poll is one subscribe
+    await coordinator(entry).async_refresh()
     state = hass.states.get(COUNTDOWN)
     assert state.attributes["action"] == "on"
     ends_at = datetime.fromisoformat(state.state)

@@ -49,7 +49,7 @@ async def cmd_watch(args: argparse.Namespace, out: Output) -> None:
                 done.set()
 
         remove = client.add_listener(on_change)
-        client.start()  # heartbeats keep the subscription; re-subscribes after a reboot
+        client.start()  # keepalives keep the subscription and the state; re-subscribes after a reboot
         try:
             if args.duration is None:
                 await done.wait()

@@ -7,10 +7,15 @@ Theory of operation (PROTOCOL.md §3–§4):
   it (command, MAC and source IP, checked by the endpoint). A request is resent with an
   adaptive interval (smoothed round-trip time, Karn's rule, exponential backoff) until its
   proper reply arrives or the deadline passes, which raises `S20TimeoutError`.
-* **Subscribe before control.** The socket ignores control from a peer that has not sent `cl`
-  recently; it forgets an idle peer after about 3–5 minutes. The client subscribes before its
-  first command, sends `hb` after 30 s without a subscribe to stay subscribed, and re-subscribes when a heartbeat
-  goes unanswered (reboot, Wi-Fi drop) or when the socket announces itself after a reboot.
+* **Subscribe before control, and keep it.** The socket ignores control from a peer that has
+  not sent `cl` recently; it forgets an idle peer after about 3–5 minutes. The client subscribes
+  before its first command and, once started, again every `keepalive_s` (10 s): the reply
+  carries the relay state, so a push lost on the air is corrected within that. An unanswered
+  keepalive is tried again after `keepalive_retry_s`, and at once when the socket is heard from
+  (its announcement after a reboot, a push).
+* **Available until silent.** Lossy Wi-Fi must not flap entities: the socket counts as gone only
+  when a subscribe goes unanswered after `unavailable_after_s` (20 s) without a datagram from it,
+  and as back with the first subscribe it answers.
 * **Power is confirmed by state, not by the ack.** The `dc` ack carries no state; the socket
   pushes `sf` with the new state after it. A `set_power` succeeds on an `sf` with the wanted
   state that arrives after an ack of ours, or on a fresh `cl` reply showing the state
@@ -103,9 +108,10 @@ class ClientTiming:
     max_rto_s: float = 1.0
     backoff: float = 1.3
     deadline_s: float = 5.0  # per request, resends included
-    heartbeat_s: float = 30.0  # the vendor app's interval (§3.6)
+    keepalive_s: float = 10.0  # a `cl` this often once started (the vendor app's `hb`: 30 s, §3.6)
+    keepalive_retry_s: float = 2.0  # the next keepalive after one went unanswered
+    unavailable_after_s: float = 20.0  # silence before an unanswered subscribe makes it unavailable
     resubscribe_idle_s: float = 60.0  # subscribe again before a command after this much silence
-    retry_unavailable_s: float = 10.0  # re-subscribe interval while the socket is unreachable
     burst_guard_s: float = 0.2  # the 10× discovery burst lasts ~150 ms (§3.1)
     post_subscribe_gap_s: float = 0.01  # commands < ~6 ms after a cl ack are ignored (§4.4)
 
@@ -305,6 +311,8 @@ class S20Client:
     def _on_message(self, message: DeviceMessage) -> None:
         now = time.monotonic()
         self._last_heard = now
+        if not self.available:
+            self._wake.set()  # it is back (or rebooted): the keepalive subscribes at once
         pending = self._pending
         result = None
         if pending is not None and pending.result is None:
@@ -523,8 +531,14 @@ class S20Client:
             try:
                 return await self._subscribe_locked()
             except S20TimeoutError:
-                self._set_available(False)
+                if self.silent_s >= self.timing.unavailable_after_s:
+                    self._set_available(False)
                 raise
+
+    @property
+    def silent_s(self) -> float:
+        """Seconds since the last datagram from the socket."""
+        return time.monotonic() - self._last_heard
 
     async def async_update(self) -> bool:
         """Refresh the state by re-subscribing (the backstop poll)."""
@@ -773,24 +787,17 @@ class S20Client:
     async def _keepalive_loop(self) -> None:
         t = self.timing
         while True:
-            delay = t.heartbeat_s
-            try:
-                if self._subscribed_at is None:
-                    self.stats.resubscribes += 1
+            delay = t.keepalive_s
+            renewed = self._subscribed_at
+            if renewed is not None and (since := time.monotonic() - renewed) < t.keepalive_s:
+                delay -= since  # a command's subscribe renewed it meanwhile
+            else:
+                if renewed is None:
+                    self.stats.resubscribes += 1  # lost: a reboot, a timeout, a new address
+                try:
                     await self.subscribe()
-                elif (renewed := time.monotonic() - self._subscribed_at) < t.heartbeat_s:
-                    # A subscribe renewed it meanwhile (Home Assistant's poll does, every 10 s):
-                    # no heartbeat is needed before heartbeat_s after that one.
-                    delay = t.heartbeat_s - renewed
-                else:
-                    await self.heartbeat()
-            except S20ConnectionError:
-                # An unanswered heartbeat means a reboot or a Wi-Fi drop: subscribe again at
-                # once; an unanswered subscribe means unreachable: retry more slowly.
-                if self._subscribed_at is None and self.available:
-                    continue
-            if not self.available:
-                delay = t.retry_unavailable_s
+                except S20ConnectionError:
+                    delay = t.keepalive_retry_s
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
