@@ -173,7 +173,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         """Poll: the countdown (now and then table 4); the relay as the client keeps it."""
         client = self.client
         if not client.available:
-            raise self._unreachable(f"no answer for {client.silent_s:.0f} s")
+            raise self._unreachable(f"silent for {client.silent_s:.0f} s")
         try:
             countdown = await client.get_countdown()
             if self._polls and self._polls % SOCKET_DATA_EVERY_POLLS == 0:
