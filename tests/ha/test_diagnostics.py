@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from simulator.device import VirtualSocket
 
-from .common import POWER, socket_device
+from .common import POWER, socket_device, wait_for
 
 
 def _check(diagnostics: dict[str, Any], sock: VirtualSocket) -> None:
@@ -55,6 +55,8 @@ async def test_config_entry_diagnostics(
     await hass.services.async_call(
         DOMAIN, "start_countdown", {"entity_id": POWER, "duration": 60, "action": "off"}, blocking=True
     )
+    # The product id comes with the start-up scan's reply, which a busy machine may still await.
+    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="the scan's reply")
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     _check(diagnostics, sim_socket)
     assert diagnostics["socket"]["countdown"]["action"] is False
@@ -71,6 +73,7 @@ async def test_device_diagnostics(
     """The device's diagnostics are the socket's."""
     await hass.services.async_call("switch", "turn_on", {"entity_id": POWER}, blocking=True)
     device = socket_device(hass, entry)
+    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="the scan's reply")
     diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
     _check(diagnostics, sim_socket)
     assert diagnostics["socket"]["countdown"] is None
