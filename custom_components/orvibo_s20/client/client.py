@@ -494,7 +494,7 @@ class S20Client:
         if (wait := self._settle_until - time.monotonic()) > 0:
             await asyncio.sleep(wait)
 
-    async def _subscribe_locked(self) -> bool:
+    async def _subscribe_locked(self, *, settle: bool = True) -> bool:
         mac = self.mac
         state = await self._request(
             lambda _: (SubscribeRequest(mac=mac),),
@@ -504,7 +504,12 @@ class S20Client:
         self._subscribed_at = time.monotonic()
         self._update_state(state)
         self._set_available(True)
-        await asyncio.sleep(self.timing.post_subscribe_gap_s)
+        if settle:
+            await asyncio.sleep(self.timing.post_subscribe_gap_s)
+        else:
+            # The keepalive: only our next request waits out the socket's deaf moment after a
+            # cl ack (§4.4), so a keepalive with nothing behind it costs no extra wake-up.
+            self._quiet_until = max(self._quiet_until, self._subscribed_at + self.timing.post_subscribe_gap_s)
         return state
 
     async def _ensure_subscribed(self) -> None:
@@ -527,9 +532,12 @@ class S20Client:
 
     async def subscribe(self) -> bool:
         """Subscribe (again) and return the relay state."""
+        return await self._subscribe()
+
+    async def _subscribe(self, *, settle: bool = True) -> bool:
         async with self._lock:
             try:
-                return await self._subscribe_locked()
+                return await self._subscribe_locked(settle=settle)
             except S20TimeoutError:
                 if self.silent_s >= self.timing.unavailable_after_s:
                     self._set_available(False)
@@ -784,20 +792,23 @@ class S20Client:
 
     # --- keepalive -----------------------------------------------------------------------------
 
+    def _until_next_keepalive(self) -> float:
+        """Seconds to the next multiple of keepalive_s on the monotonic clock: every client's
+        keepalive falls due at the same moments, so one wake-up of the event loop serves them all."""
+        period = self.timing.keepalive_s
+        return period - time.monotonic() % period
+
     async def _keepalive_loop(self) -> None:
-        t = self.timing
+        delay = 0.0 if self._subscribed_at is None else self._until_next_keepalive()
         while True:
-            delay = t.keepalive_s
-            renewed = self._subscribed_at
-            if renewed is not None and (since := time.monotonic() - renewed) < t.keepalive_s:
-                delay -= since  # a command's subscribe renewed it meanwhile
-            else:
-                if renewed is None:
-                    self.stats.resubscribes += 1  # lost: a reboot, a timeout, a new address
-                try:
-                    await self.subscribe()
-                except S20ConnectionError:
-                    delay = t.keepalive_retry_s
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
+            if self._subscribed_at is None:
+                self.stats.resubscribes += 1  # lost: a reboot, a timeout, a new address
+            try:
+                await self._subscribe(settle=False)
+            except S20ConnectionError:
+                delay = self.timing.keepalive_retry_s
+            else:
+                delay = self._until_next_keepalive()
