@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.orvibo_s20.const import CONF_MAC, DOMAIN
 from custom_components.orvibo_s20.discovery import DATA_NETWORK, S20Network
+from custom_components.orvibo_s20.protocol import ClientMessage, DiscoverRequest
 from homeassistant.config_entries import (
     SOURCE_DHCP,
     SOURCE_INTEGRATION_DISCOVERY,
@@ -159,6 +160,42 @@ async def test_picked_socket_stops_answering_then_recovers(
     simulator.set_online(sim_socket.mac, True)
     result = await configure(hass, result, {"device": str(sim_socket.mac)})
     assert_entry_for(result, sim_socket, "Desk lamp")
+
+
+def drop_off_after_the_scan(simulator: Simulator, sock: VirtualSocket) -> None:
+    """Script the socket to leave Wi-Fi right after its next answer to a scan (`qa`): its
+    first reply goes out, nothing after it (the rest of its burst, a subscription) is answered."""
+    handle = sock.handle
+
+    def handle_then_leave(message: ClientMessage, host: str) -> None:
+        handle(message, host)
+        if isinstance(message, DiscoverRequest):
+            sock.handle = handle  # type: ignore[method-assign]
+            simulator.set_online(sock.mac, False)
+
+    sock.handle = handle_then_leave  # type: ignore[method-assign]
+
+
+async def test_socket_silent_after_the_scan_is_listed_by_address(
+    hass: HomeAssistant, simulator: Simulator, sim_socket: VirtualSocket, ready: None
+) -> None:
+    """A socket that answers the scan but not the name read is offered by address and MAC."""
+    kettle = simulator.add_socket(name="Kettle")
+    drop_off_after_the_scan(simulator, kettle)
+    result = await configure(hass, await start_connect(hass), {})
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "pick_device"
+    assert not kettle.online  # it answered the scan, then left
+    options = result["data_schema"].schema["device"].config["options"]
+    assert options == [
+        {"value": str(sim_socket.mac), "label": f"Desk lamp (127.0.0.2, {sim_socket.mac})"},
+        {"value": str(kettle.mac), "label": f"127.0.0.3 ({kettle.mac})"},
+    ]
+    # Picking it reads the name again: still gone, then back.
+    result = await configure(hass, result, {"device": str(kettle.mac)})
+    assert result["step_id"] == "pick_device" and result["errors"] == {"base": "cannot_connect"}
+    simulator.set_online(kettle.mac, True)
+    result = await configure(hass, result, {"device": str(kettle.mac)})
+    assert_entry_for(result, kettle, "Kettle")
 
 
 async def test_unnamed_socket_gets_a_name_from_its_mac(
