@@ -19,10 +19,19 @@ from .conftest import loopback_options
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# `python -m custom_components.orvibo_s20 ARGV` as a terminal starts it: with Ctrl-C's SIGINT
+# handled. A suite run as a background job inherits SIGINT ignored, and Python then leaves it
+# ignored in the tool too, which is not what a user at a terminal has.
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'orvibo_s20'; runpy.run_module('custom_components.orvibo_s20', run_name='__main__')"
+)
+
+
 async def _start(*argv: str) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "custom_components.orvibo_s20", *argv,
+        sys.executable, "-c", _AS_FROM_A_TERMINAL, *argv,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
     )
 
