@@ -554,7 +554,8 @@ class VirtualSocket:
         self._set_relay(countdown.action, push_delay=self._net.timing.push_delay_s)
 
     def _remaining(self, countdown: _RunningCountdown) -> int:
-        left = math.ceil(countdown.deadline - self._net.now())
+        # Rounded first: (start + 5400) - start can come out a hair above 5400 in floats.
+        left = math.ceil(round(countdown.deadline - self._net.now(), 6))
         return max(0, min(COUNTDOWN_MAX_S, left))
 
     def _countdown_request(self, request: CountdownRequest) -> CountdownReply:

@@ -67,6 +67,7 @@ class Simulator:
         faults: Faults | None = None,
         timing: Timing | None = None,
         bind_each: bool = False,
+        precise_timers: bool = True,
     ) -> None:
         self.broadcast = require_loopback(broadcast, "broadcast address")
         self._reply_port = reply_port
@@ -84,6 +85,9 @@ class Simulator:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._network_timers: PreciseTimers | None = None  # the delays of datagrams in flight
+        # False: those delays run on the loop's own timers, for tests that drive the loop's clock.
+        self._precise_timers = precise_timers
+        self._arrivals: list[float] | None = None  # see record_arrivals
         self._broadcasts = frozenset({self.broadcast, _GLOBAL_BROADCAST})
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -123,7 +127,7 @@ class Simulator:
             return
         self._loop = asyncio.get_running_loop()
         self._server.open()
-        self._network_timers = PreciseTimers(self._loop)
+        self._network_timers = PreciseTimers(self._loop, kernel_timer=self._precise_timers)
         for address in (self.broadcast, *self._by_ip):
             self._server.add_host(address)
         self._tick_handle = self.call_later(self.timing.tick_s, self._tick)
@@ -281,8 +285,16 @@ class Simulator:
     # --- Network, as the virtual sockets see it ------------------------------------------------
 
     def now(self) -> float:
-        """Monotonic seconds (the clock of asyncio's default loop)."""
-        return time.monotonic()
+        """Seconds on the event loop's clock (time.monotonic, unless a test drives the loop's)."""
+        return self._loop.time() if self._loop is not None else time.monotonic()
+
+    def record_arrivals(self) -> list[float]:
+        """From now on, note when each datagram arrives (before any fault drops it); the list grows.
+
+        On loopback a datagram arrives within its send call, so these are the senders' send times.
+        """
+        self._arrivals = []
+        return self._arrivals
 
     def reply_delay(self) -> float:
         """Processing time of one request: reply_delay_s plus seeded jitter."""
@@ -357,6 +369,8 @@ class Simulator:
             return  # our own broadcast or a reply to one of our IPs, heard back
         counters = self._counters
         counters.received += 1
+        if self._arrivals is not None:
+            self._arrivals.append(self.now())
         try:
             message = decode_from_client(data)
         except DecodeError as err:

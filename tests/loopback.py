@@ -7,9 +7,11 @@ endpoint binds 127.0.0.1 on the same port (both with SO_REUSEADDR) and broadcast
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+import looptime
 import pytest
 
 from custom_components.orvibo_s20.client import EndpointConfig, S20Endpoint
@@ -22,6 +24,16 @@ AP_HOST = "127.0.0.254"  # stands in for the module's 10.10.100.254 in AP mode
 WIFI_TIMING = WifiTiming(join_s=0.02, beacon_bursts=3, beacon_interval_s=0.05)
 
 type ModuleFactory = Callable[..., Coroutine[Any, Any, WifiModule]]
+
+
+async def wait_for(condition: Callable[[], object], timeout: float = 2.0, poll: float = 0.01) -> None:
+    """Wait until condition() is true, polling on the loop's clock, or fail after timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(poll)
 
 
 def loopback_config(port: int) -> EndpointConfig:
@@ -37,12 +49,42 @@ def simulator_fixture(timing: Timing) -> Any:
 
     @pytest.fixture(name="simulator")
     async def _simulator(socket_enabled: None) -> AsyncIterator[Simulator]:
-        sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=timing)
+        sim = Simulator(port=Simulator.free_port(), bind="0.0.0.0", seed=1, timing=timing, precise_timers=False)
         await sim.start()
         yield sim
         await sim.stop()
 
     return _simulator
+
+
+@pytest.fixture(name="loop_time", autouse=True)
+async def loop_time_fixture(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Run the test on loop time: the event loop's clock jumps over idle waits (looptime).
+
+    Resend schedules, deadlines and reply delays are then exact in loop time however busy the
+    machine is, and the tests assert them without wall-clock slack. Datagrams between the client
+    and the in-process simulator cross loopback inside a send call, so a jump never outruns one.
+    Enabled for the whole test, fixtures' teardown included: timers set on loop time must not
+    fall due on the wall clock's. A test marked `wall_clock` waits for another process, which
+    loop time would outrun, and keeps the wall clock.
+    """
+    if request.node.get_closest_marker("wall_clock"):  # it waits for another process
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    now = loop.time()
+    # Home Assistant's test plugin gives its loops a `time` of their own (for its frozen clock);
+    # looptime's clock is the class's method, so that attribute steps aside for the test.
+    own_time = vars(loop).pop("time", None)
+    patched = looptime.patch_event_loop(loop, _enabled=False)  # type: ignore[arg-type]
+    # Loop time goes on from the wall clock's, in nanoseconds (looptime's default is microseconds).
+    patched.setup_looptime(start=now, resolution=1e-9, _enabled=False)
+    try:
+        with patched.looptime_enabled():
+            yield
+    finally:
+        if own_time is not None:
+            loop.time = own_time  # type: ignore[method-assign]
 
 
 @pytest.fixture(name="endpoint")

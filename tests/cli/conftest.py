@@ -17,6 +17,7 @@ from tests.loopback import (  # noqa: F401 (fixtures)
     WIFI_TIMING,
     ModuleFactory,
     at_port_fixture,
+    loop_time_fixture,
     module_factory_fixture,
     no_home_assistant,
     simulator_fixture,

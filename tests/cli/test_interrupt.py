@@ -12,11 +12,14 @@ from pathlib import Path
 import signal
 import sys
 
+import pytest
+
 from simulator import Simulator
 
 from .conftest import loopback_options
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.wall_clock  # the command-line tool runs in its own process
 
 
 # `python -m custom_components.orvibo_s20 ARGV` as a terminal starts it: with Ctrl-C's SIGINT

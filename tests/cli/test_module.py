@@ -29,6 +29,7 @@ async def _run(*argv: str) -> tuple[int, str, str]:
     return process.returncode, stdout.decode(), stderr.decode()
 
 
+@pytest.mark.wall_clock  # the command-line tool runs in its own process
 async def test_module_exit_status_and_one_line_error(simulator: Simulator) -> None:
     """One process (each spends ~3 s importing Home Assistant through the package's __init__)."""
     gone = simulator.add_socket(ip="127.0.0.3")

@@ -8,7 +8,13 @@ import time
 
 from custom_components.orvibo_s20.client import ClientTiming
 from simulator import Timing
-from tests.loopback import endpoint_fixture, no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
+from tests.loopback import (  # noqa: F401 (fixtures)
+    endpoint_fixture,
+    loop_time_fixture,
+    no_home_assistant,
+    simulator_fixture,
+    wait_for,
+)
 
 # Faster than the real device's defaults so the suite runs in seconds.
 FAST = ClientTiming(initial_rto_s=0.05, min_rto_s=0.02, max_rto_s=0.2, deadline_s=2.0, burst_guard_s=0.2)
@@ -17,14 +23,6 @@ SIM_TIMING = Timing(
     announce_every_s=None, reboot_s=0.3, tick_s=0.1,
 )
 
-
-async def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> None:
-    """Wait until condition() is true (polling the loop), or fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 simulator = simulator_fixture(SIM_TIMING)  # this directory's timing

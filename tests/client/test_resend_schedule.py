@@ -1,8 +1,9 @@
-"""The resend schedule, pinned on a virtual clock: first resend, back-off, cap, deadline, defaults.
+"""The resend schedule, pinned on loop time: first resend, back-off, cap, deadline, defaults.
 
 Every request goes over real UDP to the simulator, which loses it (or answers) through its fault
-injector; the simulator's arrival times on the virtual clock (tests/virtual_time.py) are the
-client's send times, exact to the float, however loaded the machine is.
+injector. The tests here run on loop time (tests/loopback.py's loop_time), and the simulator notes
+each datagram's arrival on that clock: on loopback, the client's send times, exact however loaded
+the machine is.
 """
 
 from __future__ import annotations
@@ -12,62 +13,62 @@ from dataclasses import dataclass, fields, replace
 
 import pytest
 
-from custom_components.orvibo_s20.client import ClientTiming, S20Client
+from custom_components.orvibo_s20.client import ClientTiming, S20Client, S20Endpoint
 from custom_components.orvibo_s20.protocol import S20ConnectionError, S20TimeoutError
-from simulator import Faults
-
-from tests.virtual_time import VirtualLan, run_on_virtual_lan
-
-from .conftest import SIM_TIMING
+from simulator import Faults, Simulator
 
 # Round numbers, each distinct, so that every term of the schedule shows in the send times.
 TIMING = ClientTiming(initial_rto_s=0.1, min_rto_s=0.02, max_rto_s=0.5, backoff=2.0, deadline_s=2.0)
 LOST = Faults(loss_to_device=1.0)
-EXACT = 1e-9  # float sums of the virtual clock; any real error is milliseconds
+EXACT = 1e-6  # sums of the loop's nanosecond clock; any real error is milliseconds
 
 
 @dataclass(frozen=True)
 class Outcome:
     """One request's datagrams as the simulator received them, and how the request ended."""
 
-    sends: list[float]  # offsets from the first send, virtual seconds
+    sends: list[float]  # offsets from the first send, loop seconds
     ended_after: float  # when the call returned or raised, from the first send
     error: BaseException | None
     sent: int
     timeouts: int
 
 
-def lost_request(
-    monkeypatch: pytest.MonkeyPatch, timing: ClientTiming, *, reply_delay_s: float | None = None, restore_at: float | None = None
+async def lost_request(
+    simulator: Simulator,
+    endpoint: S20Endpoint,
+    timing: ClientTiming,
+    *,
+    reply_delay_s: float | None = None,
+    restore_at: float | None = None,
 ) -> Outcome:
     """A subscribe whose datagrams the simulator loses (until restore_at, if given).
 
     With reply_delay_s, one subscribe is answered first (after that delay), so the lost one is
     resent at the RTO measured from it; without, the lost subscribe is the client's first request.
     """
-    sim_timing = SIM_TIMING if reply_delay_s is None else replace(SIM_TIMING, reply_delay_s=reply_delay_s)
-
-    async def scenario(lan: VirtualLan) -> Outcome:
-        vs = lan.simulator.add_socket(ip="127.0.0.2")
-        client = S20Client(lan.endpoint, vs.mac, vs.ip, timing=timing)
-        if reply_delay_s is not None:
-            assert await client.subscribe() is False
-        sent_before = client.stats.sent
-        lan.simulator.set_faults(LOST)
-        start = lan.clock.now
-        if restore_at is not None:
-            asyncio.get_running_loop().call_at(start + restore_at, lan.simulator.set_faults, Faults())
-        error: BaseException | None = None
-        try:
-            await client.subscribe()
-        except S20ConnectionError as err:
-            error = err
-        ended = lan.clock.now - start
-        await lan.drain()  # the last copy left as the call ended
-        await client.stop()
-        return Outcome(lan.arrivals.since(start), ended, error, client.stats.sent - sent_before, client.stats.timeouts)
-
-    return run_on_virtual_lan(monkeypatch, sim_timing, scenario)
+    if reply_delay_s is not None:
+        simulator.timing = replace(simulator.timing, reply_delay_s=reply_delay_s)
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=timing)
+    if reply_delay_s is not None:
+        assert await client.subscribe() is False
+    sent_before = client.stats.sent
+    simulator.set_faults(LOST)
+    arrivals = simulator.record_arrivals()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    if restore_at is not None:
+        loop.call_at(start + restore_at, simulator.set_faults, Faults())
+    error: BaseException | None = None
+    try:
+        await client.subscribe()
+    except S20ConnectionError as err:
+        error = err
+    ended = loop.time() - start
+    await client.stop()
+    sends = [t - start for t in arrivals]
+    return Outcome(sends, ended, error, client.stats.sent - sent_before, client.stats.timeouts)
 
 
 def gaps(sends: list[float]) -> list[float]:
@@ -75,9 +76,9 @@ def gaps(sends: list[float]) -> list[float]:
 
 
 @pytest.fixture
-def lost(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> Outcome:
+async def lost(simulator: Simulator, endpoint: S20Endpoint) -> Outcome:
     """The schedule of TIMING for a first request that is never answered."""
-    return lost_request(monkeypatch, TIMING)
+    return await lost_request(simulator, endpoint, TIMING)
 
 
 def test_first_resend_comes_after_the_initial_rto(lost: Outcome) -> None:
@@ -107,7 +108,7 @@ def test_it_gives_up_at_the_deadline(lost: Outcome) -> None:
     assert (lost.sent, lost.timeouts) == (6, 1)
 
 
-def test_shipped_defaults(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> None:
+async def test_shipped_defaults(simulator: Simulator, endpoint: S20Endpoint) -> None:
     """The values docs/client-api.md and the README describe, and the schedule they give."""
     assert {f.name: getattr(ClientTiming(), f.name) for f in fields(ClientTiming)} == {
         "initial_rto_s": 0.25,
@@ -122,7 +123,7 @@ def test_shipped_defaults(monkeypatch: pytest.MonkeyPatch, socket_enabled: None)
         "burst_guard_s": 0.2,
         "post_subscribe_gap_s": 0.01,
     }
-    outcome = lost_request(monkeypatch, ClientTiming())
+    outcome = await lost_request(simulator, endpoint, ClientTiming())
     # 0.25 × 1.3ⁿ: 0.25, 0.325, 0.4225, 0.549, 0.714, 0.928, then capped at 1 s; gives up at 5 s.
     assert outcome.sends == pytest.approx(
         [0.0, 0.25, 0.575, 0.9975, 1.54675, 2.260775, 3.1890075, 4.1890075], abs=EXACT
@@ -140,18 +141,18 @@ def test_shipped_defaults(monkeypatch: pytest.MonkeyPatch, socket_enabled: None)
         (replace(TIMING, initial_rto_s=1.0), 0.3, 0.5),
     ],
 )
-def test_after_a_measured_round_trip_the_first_resend_follows_it(
-    monkeypatch: pytest.MonkeyPatch, socket_enabled: None, timing: ClientTiming, reply_delay_s: float, first_rto: float
+async def test_after_a_measured_round_trip_the_first_resend_follows_it(
+    simulator: Simulator, endpoint: S20Endpoint, timing: ClientTiming, reply_delay_s: float, first_rto: float
 ) -> None:
-    outcome = lost_request(monkeypatch, timing, reply_delay_s=reply_delay_s)
+    outcome = await lost_request(simulator, endpoint, timing, reply_delay_s=reply_delay_s)
     assert gaps(outcome.sends)[0] == pytest.approx(first_rto, abs=EXACT)
     assert gaps(outcome.sends)[1] == pytest.approx(min(first_rto * TIMING.backoff, TIMING.max_rto_s), abs=EXACT)
     assert isinstance(outcome.error, S20TimeoutError)
 
 
-def test_an_answer_ends_the_resends(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> None:
+async def test_an_answer_ends_the_resends(simulator: Simulator, endpoint: S20Endpoint) -> None:
     # Lost at 0 and 0.1; the copy at 0.3 is answered: no fourth copy, no error.
-    outcome = lost_request(monkeypatch, TIMING, restore_at=0.25)
+    outcome = await lost_request(simulator, endpoint, TIMING, restore_at=0.25)
     assert outcome.sends == pytest.approx([0.0, 0.1, 0.3], abs=EXACT)
     assert outcome.error is None
     assert outcome.ended_after == pytest.approx(0.3 + TIMING.post_subscribe_gap_s, abs=EXACT)

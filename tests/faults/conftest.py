@@ -10,7 +10,12 @@ import socket
 import pytest
 
 from tests.client.conftest import FAST, SIM_TIMING
-from tests.loopback import endpoint_fixture, no_home_assistant, simulator_fixture  # noqa: F401 (fixtures)
+from tests.loopback import (  # noqa: F401 (fixtures)
+    endpoint_fixture,
+    loop_time_fixture,
+    no_home_assistant,
+    simulator_fixture,
+)
 
 # Keepalive at test speed: a subscribe every 0.2 s, gone after 0.5 s of silence (10 s / 20 s for real).
 KEEPALIVE = replace(FAST, keepalive_s=0.2, keepalive_retry_s=0.3, deadline_s=0.4, unavailable_after_s=0.5)

@@ -126,8 +126,9 @@ async def test_malformed_flood_while_commands_run(
         for start in range(0, len(junk), 50):
             for data in junk[start : start + 50]:
                 raw_sender.sendto(data, ("127.0.0.1", simulator.port))
-            # Paced by what was read, so the kernel never drops any for a full buffer.
-            await wait_for(lambda: endpoint.stats.malformed >= start - 50, timeout=5.0)
+            # Paced by what was read, so the kernel never drops any for a full buffer. Polled
+            # without a sleep: loop time stands still while the commands keep the loop busy.
+            await wait_for(lambda: endpoint.stats.malformed >= start - 50, timeout=5.0, poll=0)
 
     flooding = asyncio.create_task(flood())
     commands = 0

@@ -18,10 +18,12 @@ from tests.loopback import (  # noqa: F401 (fixtures)
     WIFI_TIMING,
     ModuleFactory,
     at_port_fixture,
+    loop_time_fixture,
     endpoint_fixture,
     module_factory_fixture,
     no_home_assistant,
     simulator_fixture,
+    wait_for,
     smartlink_port_fixture,
 )
 
@@ -57,14 +59,6 @@ def never_calibrates() -> WifiTiming:
     """A sniffer that never trusts what it sees: it listens until the test ends."""
     return replace(WIFI_TIMING, calibration_count=10**9)
 
-
-async def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> None:
-    """Wait until condition() is true (polling the loop), or fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
 
 
 simulator = simulator_fixture(SIM_TIMING)  # this directory's timing

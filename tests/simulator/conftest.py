@@ -8,6 +8,7 @@ import pytest
 from sim_peer import FAST, Peer
 
 from simulator import Simulator
+from tests.loopback import loop_time_fixture  # noqa: F401 (an autouse fixture: tests run on loop time)
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def port() -> int:
 
 @pytest.fixture
 async def sim(sockets_allowed: None, port: int) -> AsyncIterator[Simulator]:
-    simulator = Simulator(port=port, seed=1, timing=FAST)
+    simulator = Simulator(port=port, seed=1, timing=FAST, precise_timers=False)
     await simulator.start()
     yield simulator
     await simulator.stop()

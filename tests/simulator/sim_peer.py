@@ -7,9 +7,7 @@ shadow the real one. pytest puts this directory on sys.path, so tests import `si
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import socket
-import time
 
 from custom_components.orvibo_s20.protocol import (
     ClientMessage,
@@ -20,6 +18,7 @@ from custom_components.orvibo_s20.protocol import (
     encode,
 )
 from simulator import Timing, VirtualSocket
+from tests.loopback import wait_for  # noqa: F401 (for the tests here)
 
 # Real-device bursts and repeats, but no reply delay, no deaf window and a 5 s subscription,
 # so the suite runs in seconds. Tests that need a quirk switch it on themselves.
@@ -59,15 +58,16 @@ class Peer:
         return decode_from_device(data), host
 
     async def collect(self, duration: float, count: int | None = None) -> list[tuple[DeviceMessage, str, float]]:
-        """Return what arrives within `duration` seconds (or the first `count`), with arrival times."""
+        """Return what arrives within `duration` seconds (or the first `count`), with arrival times (loop time)."""
         out: list[tuple[DeviceMessage, str, float]] = []
-        deadline = time.monotonic() + duration
-        while (left := deadline - time.monotonic()) > 0 and (count is None or len(out) < count):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + duration
+        while (left := deadline - loop.time()) > 0 and (count is None or len(out) < count):
             try:
                 message, host = await self.recv(left)
             except TimeoutError:
                 break
-            out.append((message, host, time.monotonic()))
+            out.append((message, host, loop.time()))
         return out
 
     async def expect_nothing(self, duration: float = 0.15) -> None:
@@ -85,11 +85,3 @@ class Peer:
     def close(self) -> None:
         self.sock.close()
 
-
-async def wait_for(condition: Callable[[], object], timeout: float = 2.0) -> None:
-    """Wait until condition() is true (polling the loop), or fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)

@@ -79,6 +79,7 @@ async def test_errors(sim: Simulator, control: ControlClient) -> None:
     assert (await control.request({"op": "counters"}))["counters"]["sent"] == 0
 
 
+@pytest.mark.wall_clock  # the simulator runs in its own process
 async def test_module_entry_point(sockets_allowed: None, port: int) -> None:
     control_port = Simulator.free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
-import time
 
 import pytest
 from sim_peer import FAST, Peer
@@ -82,7 +82,7 @@ async def test_duplicates_and_latency(sim: Simulator, peer: Peer) -> None:
     vs = sim.add_socket(ip="127.0.0.2")
     await peer.subscribe(vs)
     sim.faults = Faults(duplicate=1.0, latency_from_device_s=0.1)
-    start = time.monotonic()
+    start = asyncio.get_running_loop().time()
     peer.send(HeartbeatRequest(mac=vs.mac), vs.ip)
     got = await peer.collect(0.4)
     # The request arrives twice, and each of its two acks is sent twice.

@@ -38,7 +38,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 import logging
 import random
-import time
 from typing import TypeVar
 
 from ..protocol import (
@@ -79,6 +78,11 @@ from ..protocol.messages import ClientMessage
 from .endpoint import S20Endpoint
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def _now() -> float:
+    """The event loop's clock, on which its timers run (time.monotonic, unless a test drives it)."""
+    return asyncio.get_running_loop().time()
 
 _T = TypeVar("_T")
 type Listener = Callable[[], None]
@@ -162,7 +166,7 @@ class _Pending:
         self.result: object | None = None
         self.waiter: asyncio.Future[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.sent_at = 0.0  # when the current attempt was sent (monotonic)
+        self.sent_at = 0.0  # when the current attempt was sent (loop time)
         self.echo: float | None = None  # then how long until its first direct reply came
         self.rto = 0.0
         self.resend_at = 0.0
@@ -196,7 +200,7 @@ class _Pending:
                 self.resend_at = min(max(self.resend_at, now + self.rto), self.deadline)
 
     def _resend_due(self) -> None:
-        if (left := self.resend_at - time.monotonic()) > 0:
+        if (left := self.resend_at - _now()) > 0:
             self.timer = asyncio.get_running_loop().call_later(left, self._resend_due)
         else:
             self.timer = None
@@ -309,7 +313,7 @@ class S20Client:
     # --- incoming --------------------------------------------------------------------------
 
     def _on_message(self, message: DeviceMessage) -> None:
-        now = time.monotonic()
+        now = _now()
         self._last_heard = now
         if not self.available:
             self._wake.set()  # it is back (or rebooted): the keepalive subscribes at once
@@ -411,7 +415,7 @@ class S20Client:
         if self._stopped:
             raise self._stopped_error(what)
         await self._settle()
-        started = time.monotonic()
+        started = _now()
         deadline = started + self.timing.deadline_s
         pending = _Pending(match, replies, deadline)
         self._pending = pending
@@ -419,9 +423,9 @@ class S20Client:
         attempt = 0
         try:
             while True:
-                if (wait := self._quiet_until - time.monotonic()) > 0:
+                if (wait := self._quiet_until - _now()) > 0:
                     await asyncio.sleep(wait)
-                sent_at = time.monotonic()
+                sent_at = _now()
                 pending.sent(sent_at)
                 for message in messages(attempt):
                     self.endpoint.send(message, self.host)
@@ -445,10 +449,10 @@ class S20Client:
                     if attempt == 1:
                         _LOGGER.debug("%s: no reply to %s, resending", self.mac, what)
                     rto = min(self.timing.max_rto_s, rto * self.timing.backoff)
-                    if time.monotonic() >= deadline:
+                    if _now() >= deadline:
                         break
                     continue
-                now = time.monotonic()
+                now = _now()
                 if attempt == 0:
                     if pending.echo is not None:  # else its direct reply was lost: no sample
                         self._measure(pending.echo)
@@ -491,7 +495,7 @@ class S20Client:
 
     async def _settle(self) -> None:
         """Wait out the late replies of the previous request (see _request)."""
-        if (wait := self._settle_until - time.monotonic()) > 0:
+        if (wait := self._settle_until - _now()) > 0:
             await asyncio.sleep(wait)
 
     async def _subscribe_locked(self, *, settle: bool = True) -> bool:
@@ -501,7 +505,7 @@ class S20Client:
             lambda m: m.state is PowerState.ON if isinstance(m, SubscribeReply) else None,
             what="subscribe",
         )
-        self._subscribed_at = time.monotonic()
+        self._subscribed_at = _now()
         self._update_state(state)
         self._set_available(True)
         if settle:
@@ -513,7 +517,7 @@ class S20Client:
         return state
 
     async def _ensure_subscribed(self) -> None:
-        now = time.monotonic()
+        now = _now()
         if self._subscribed_at is None or now - self._last_heard > self.timing.resubscribe_idle_s:
             await self._subscribe_locked()
 
@@ -546,7 +550,7 @@ class S20Client:
     @property
     def silent_s(self) -> float:
         """Seconds since the last datagram from the socket."""
-        return time.monotonic() - self._last_heard
+        return _now() - self._last_heard
 
     async def async_update(self) -> bool:
         """Refresh the state by re-subscribing (the backstop poll)."""
@@ -621,7 +625,7 @@ class S20Client:
                 return
             echoed = await self._request(lambda attempt: beat if attempt == 0 else again, match, what="heartbeat")
             if not echoed:
-                self._subscribed_at = time.monotonic()
+                self._subscribed_at = _now()
                 self._set_available(True)
                 await asyncio.sleep(self.timing.post_subscribe_gap_s)
 
@@ -721,7 +725,7 @@ class S20Client:
             what="set clock",
         )
         # What the socket now counts from: a later announcement with an earlier clock is a reboot.
-        self.device_clock, self._device_clock_at = clock, time.monotonic()
+        self.device_clock, self._device_clock_at = clock, _now()
 
     # --- countdown -----------------------------------------------------------------------------
 
@@ -793,10 +797,10 @@ class S20Client:
     # --- keepalive -----------------------------------------------------------------------------
 
     def _until_next_keepalive(self) -> float:
-        """Seconds to the next multiple of keepalive_s on the monotonic clock: every client's
+        """Seconds to the next multiple of keepalive_s on the loop's clock: every client's
         keepalive falls due at the same moments, so one wake-up of the event loop serves them all."""
         period = self.timing.keepalive_s
-        return period - time.monotonic() % period
+        return period - _now() % period
 
     async def _keepalive_loop(self) -> None:
         delay = 0.0 if self._subscribed_at is None else self._until_next_keepalive()
