@@ -25,7 +25,8 @@ from custom_components.orvibo_s20.const import CONF_MAC, DOMAIN
 from custom_components.orvibo_s20.discovery import DATA_NETWORK
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST
-from homeassistant.core import HomeAssistant
+from homeassistant import data_entry_flow
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from simulator import Simulator
 from simulator.wifi import WifiFaults, WifiMode
@@ -299,19 +300,27 @@ async def test_ap_mode_checks_the_form(
 
 
 @pytest.fixture
-def progress_bar() -> Iterator[list[float]]:
+def progress_bar(hass: HomeAssistant) -> Iterator[list[float]]:
     """Every value the flow gives the frontend's progress bar.
 
-    Wraps `async_update_progress` where this Home Assistant has it (it fires the frontend's
-    event), and stands in for it where it does not.
+    Where this Home Assistant has `async_update_progress` (the newest leg), as the frontend gets
+    them: the events it fires. Where it does not, a stand-in notes the calls.
     """
     shown: list[float] = []
-    real = getattr(config_flow.S20ConfigFlow, "async_update_progress", None)
+    if hasattr(config_flow.S20ConfigFlow, "async_update_progress"):
+
+        @callback
+        def _progress(event: Event[dict[str, Any]]) -> None:
+            if event.data["handler"] == DOMAIN:
+                shown.append(event.data["progress"])
+
+        remove = hass.bus.async_listen(data_entry_flow.EVENT_DATA_ENTRY_FLOW_PROGRESS_UPDATE, _progress)
+        yield shown
+        remove()
+        return
 
     def update(flow: config_flow.S20ConfigFlow, progress: float) -> None:
         shown.append(progress)
-        if real is not None:
-            real(flow, progress)
 
     with patch.object(config_flow.S20ConfigFlow, "async_update_progress", update, create=True):
         yield shown

@@ -19,6 +19,7 @@ from homeassistant.helpers import device_registry as dr
 from simulator.device import VirtualSocket
 
 from .common import POWER, socket_device, wait_for
+from .conftest import make_entry
 
 
 def _check(diagnostics: dict[str, Any], sock: VirtualSocket) -> None:
@@ -77,3 +78,24 @@ async def test_device_diagnostics(
     diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
     _check(diagnostics, sim_socket)
     assert diagnostics["socket"]["countdown"] is None
+
+
+async def test_wifi_credentials_in_an_entry_are_redacted(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, setup_network: None, sim_socket: VirtualSocket
+) -> None:
+    """Entries never hold Wi-Fi credentials; should one ever (an edited store), none shows."""
+    credentials = {"ssid": "Home network 5G", "wifi_key": "correct horse battery", "password": "hunter2-orvibo"}
+    entry = make_entry(sim_socket, **credentials)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options=credentials)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="the scan's reply")
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    for section in ("data", "options"):
+        assert {key: diagnostics["entry"][section][key] for key in credentials} == dict.fromkeys(credentials, REDACTED)
+    text = json.dumps(diagnostics)
+    assert not [value for value in credentials.values() if value in text]
+    assert diagnostics["entry"]["data"]["mac"] == str(sim_socket.mac)  # the rest is still there
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

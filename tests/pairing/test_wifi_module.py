@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import errno
 import socket
 
 import pytest
@@ -243,12 +244,16 @@ def test_defaults_are_the_real_ports(socket_enabled: None) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [{"mode": WifiMode.STATION}, {"ap_host": "10.10.100.254"}, {"broadcast": "255.255.255.255"},
-     {"join_ip": "192.168.1.50"}],
+    ("kwargs", "message"),
+    [
+        ({"mode": WifiMode.STATION}, "starts in AP or SmartLink mode"),
+        ({"ap_host": "10.10.100.254"}, "AP address '10.10.100.254' is outside 127.0.0.0/8"),
+        ({"broadcast": "255.255.255.255"}, "broadcast address '255.255.255.255' is outside 127.0.0.0/8"),
+        ({"join_ip": "192.168.1.50"}, "join address '192.168.1.50' is outside 127.0.0.0/8"),
+    ],
 )
-def test_refuses_what_is_not_loopback(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+def test_refuses_what_is_not_loopback(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         WifiModule(Simulator(), **kwargs)  # type: ignore[arg-type]
 
 
@@ -272,8 +277,9 @@ async def test_taken_port_fails_to_start(simulator: Simulator, at_port: int) -> 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind((AP_HOST, at_port))  # without SO_REUSEADDR
         module = WifiModule(simulator, at_port=at_port)
-        with pytest.raises(OSError):
+        with pytest.raises(OSError) as err:
             await module.start()
+        assert err.value.errno == errno.EADDRINUSE
 
 
 async def test_wait_joined_times_out(ap_module: WifiModule) -> None:
