@@ -294,17 +294,23 @@ def gen_strings_schema() -> vol.Schema:
     )
 
 
-def _strings() -> dict[str, Any]:
-    return dict(json.loads((PACKAGE / "translations" / "en.json").read_text()))
+# hassfest checks en.json; the other languages are held to the same rules, as Home Assistant
+# shows them the same way.
+LANGUAGES = sorted(path.stem for path in (PACKAGE / "translations").glob("*.json"))
 
 
-def test_translations_pass_hassfests_strings_schema() -> None:
-    """translations/en.json: every value, key and placeholder as hassfest wants them."""
-    strings = _strings()
+def _strings(language: str = "en") -> dict[str, Any]:
+    return dict(json.loads((PACKAGE / "translations" / f"{language}.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_pass_hassfests_strings_schema(language: str) -> None:
+    """translations/<language>.json: every value, key and placeholder as hassfest wants them."""
+    strings = _strings(language)
     try:
         gen_strings_schema()(strings)
     except vol.Invalid as err:
-        pytest.fail(f"Invalid translations/en.json: {humanize_error(strings, err)}")
+        pytest.fail(f"Invalid translations/{language}.json: {humanize_error(strings, err)}")
 
 
 def _all_strings(node: Any, path: str = "") -> list[tuple[str, str]]:
@@ -313,10 +319,11 @@ def _all_strings(node: Any, path: str = "") -> list[tuple[str, str]]:
     return [(path, node)]
 
 
-def test_every_translation_string_is_clean() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_string_is_clean(language: str) -> None:
     """The same rules over every string of the file, wherever the schema lets a value be `str`
     (field names, the entity component's names): no URL, no edge spaces, identifier placeholders."""
-    for path, text in _all_strings(_strings()):
+    for path, text in _all_strings(_strings(language)):
         assert isinstance(text, str), path
         try:
             validate_translation_value(text)
