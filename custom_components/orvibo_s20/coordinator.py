@@ -7,7 +7,10 @@ lost push is corrected within it; it also judges availability (a socket is gone 
 silence, back at its first answer), and the coordinator follows it with a refresh each way,
 which logs once when the socket is lost and once when it is back. The poll, every
 `POLL_INTERVAL` (tests change it with the YAML `poll_interval`), reads the running countdown,
-and table 4 every `SOCKET_DATA_EVERY_POLLS` polls.
+and table 4 and the timers (table 3) every `SOCKET_DATA_EVERY_POLLS` polls: the vendor app can
+change both, and nothing pushes that. The timers are also read at setup and after every change
+Home Assistant makes (`async_add_timer`, `async_delete_timer`), so the calendar and the
+next-switch sensor show what the socket stores.
 
 Timers run on the socket's own clock in its local time, and the vendor's time service is gone:
 the clock and time zone are set on setup, every night after any DST change, and whenever the
@@ -44,6 +47,7 @@ from .protocol import (
     PowerState,
     S20ConnectionError,
     SocketData,
+    Timer,
     clock_from_datetime,
 )
 
@@ -65,11 +69,12 @@ class S20Countdown:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class S20State:
-    """What the entities show: relay, table 4 and the countdown."""
+    """What the entities show: relay, table 4, the countdown and the timers (table 3)."""
 
     is_on: bool | None
     socket_data: SocketData | None
     countdown: S20Countdown | None
+    timers: tuple[Timer, ...] = ()
 
 
 @dataclass(slots=True)
@@ -123,6 +128,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         self._timezone_warned = False
         self._clock_task: asyncio.Task[None] | None = None
         self._countdown_task: asyncio.Task[None] | None = None
+        self._timers: tuple[Timer, ...] = ()  # table 3 as last read, by code
 
     @property
     def device_name(self) -> str:
@@ -137,6 +143,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         try:
             await client.subscribe()
             await client.read_socket_data()
+            self._timers = _by_code(await client.get_timers())
         except S20ConnectionError as err:
             await self._async_raise_not_ours(err)
         await self._async_sync_clock()
@@ -178,6 +185,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
             countdown = await client.get_countdown()
             if self._polls and self._polls % SOCKET_DATA_EVERY_POLLS == 0:
                 await client.read_socket_data()
+                self._timers = _by_code(await client.get_timers())
         except S20ConnectionError as err:
             if self.data is None or not client.available:
                 raise self._unreachable(str(err)) from err
@@ -203,7 +211,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
             previous
         ):
             self._async_update_device(socket_data)
-        return S20State(is_on=is_on, socket_data=socket_data, countdown=countdown)
+        return S20State(is_on=is_on, socket_data=socket_data, countdown=countdown, timers=self._timers)
 
     def _countdown_from(self, countdown: Countdown | None) -> S20Countdown | None:
         if countdown is None:
@@ -254,6 +262,29 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         """Show a countdown just started or cancelled by a service."""
         if self.data is not None:
             self.async_set_updated_data(replace(self.data, countdown=countdown))
+
+    # --- timers (table 3) ----------------------------------------------------------------------
+
+    async def async_add_timer(self, timer: Timer) -> Timer:
+        """Store a timer on the socket, then show table 3 as the socket now has it."""
+        stored = await self.client.add_timer(timer)
+        await self._async_reread_timers()
+        return stored
+
+    async def async_delete_timer(self, code: int) -> None:
+        """Delete a timer from the socket, then show table 3 as the socket now has it."""
+        await self.client.delete_timer(code)
+        await self._async_reread_timers()
+
+    async def async_read_timers(self) -> tuple[Timer, ...]:
+        """Read table 3 now (the services' get_timers) and show it."""
+        await self._async_reread_timers()
+        return self._timers
+
+    async def _async_reread_timers(self) -> None:
+        self._timers = _by_code(await self.client.get_timers())
+        if self.data is not None and self.data.timers != self._timers:
+            self.async_set_updated_data(replace(self.data, timers=self._timers))
 
     async def _async_read_countdown(self) -> None:
         try:
@@ -365,6 +396,11 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         """Stop taking pushes and starting work (the entry unloads)."""
         self._shut_down = True
         await super().async_shutdown()
+
+
+def _by_code(timers: tuple[Timer, ...]) -> tuple[Timer, ...]:
+    """Table 3 in a stable order (the socket returns records in the order written)."""
+    return tuple(sorted(timers, key=lambda timer: timer.code))
 
 
 def _device_fields(data: SocketData) -> tuple[object, ...]:

@@ -176,32 +176,32 @@ def _timer_dict(timer: Timer) -> dict[str, Any]:
 @_socket_errors
 async def _async_add_timer(entity: S20Entity, call: ServiceCall) -> ServiceResponse:
     timer = _timer_from_call(dict(call.data))
-    stored = await entity.coordinator.client.add_timer(timer)
+    stored = await entity.coordinator.async_add_timer(timer)
     return {ATTR_ID: stored.code}
 
 
 @_socket_errors
 async def _async_remove_timer(entity: S20Entity, call: ServiceCall) -> ServiceResponse:
     code: int = call.data[ATTR_ID]
-    client = entity.coordinator.client
-    if code not in {timer.code for timer in await client.get_timers()}:
+    coordinator = entity.coordinator
+    if code not in {timer.code for timer in await coordinator.async_read_timers()}:
         raise _validation_error("unknown_timer", id=code)
-    await client.delete_timer(code)
+    await coordinator.async_delete_timer(code)
     return None
 
 
 @_socket_errors
 async def _async_clear_timers(entity: S20Entity, call: ServiceCall) -> ServiceResponse:
-    client = entity.coordinator.client
-    for timer in await client.get_timers():
-        await client.delete_timer(timer.code)
+    coordinator = entity.coordinator
+    for timer in await coordinator.async_read_timers():
+        await coordinator.async_delete_timer(timer.code)
     return None
 
 
 @_socket_errors
 async def _async_get_timers(entity: S20Entity, call: ServiceCall) -> ServiceResponse:
-    timers = await entity.coordinator.client.get_timers()
-    return {ATTR_TIMERS: [_timer_dict(timer) for timer in sorted(timers, key=lambda t: t.code)]}
+    timers = await entity.coordinator.async_read_timers()
+    return {ATTR_TIMERS: [_timer_dict(timer) for timer in timers]}
 
 
 # --- registration ------------------------------------------------------------------------------
