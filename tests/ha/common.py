@@ -28,8 +28,12 @@ COUNTDOWN = "sensor.desk_lamp_countdown"
 _NTP_EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
 
 
-async def wait_for(condition: Callable[[], object], timeout: float = 3.0, what: str = "condition") -> float:
-    """Wait until condition() is true (the loop keeps running); returns the seconds it took."""
+async def wait_for(condition: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> float:
+    """Wait until condition() is true (the loop keeps running); returns the seconds it took.
+
+    The timeout only ends a wait for what never comes: it is generous, since a busy machine may
+    take seconds for what takes milliseconds alone (how fast is scripts/bench's question).
+    """
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout:

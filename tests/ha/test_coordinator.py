@@ -71,7 +71,7 @@ async def test_button_press_is_pushed_without_a_poll(
     for expected in (STATE_ON, STATE_OFF, STATE_ON):
         requests_before = sim_socket.counters.received
         simulator.press(sim_socket.mac)
-        await wait_for(lambda: arrived and arrived[-1] == expected, timeout=1.0, what="the push")
+        await wait_for(lambda: arrived and arrived[-1] == expected, what="the push")
         assert sim_socket.counters.received == requests_before  # pushed, not polled
         assert hass.states.get(POWER).state == expected
     remove()
@@ -328,7 +328,7 @@ async def test_countdown_fires_and_clears(
     assert state.attributes["action"] == "on"
     ends_at = datetime.fromisoformat(state.state)
     assert abs((ends_at - dt_util.utcnow()).total_seconds() - 1) <= 1  # shown to the second
-    await wait_for(lambda: hass.states.get(POWER).state == STATE_ON, timeout=3, what="the countdown firing")
+    await wait_for(lambda: hass.states.get(POWER).state == STATE_ON, what="the countdown firing")
     assert sim_socket.state is True
     await wait_for(lambda: hass.states.get(COUNTDOWN).state == STATE_UNKNOWN)
 
