@@ -37,6 +37,10 @@ SOCKET_DATA_EVERY_POLLS: Final = 10
 DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=15)
 # When the socket's clock and time zone are set again each day: after any DST change.
 CLOCK_SYNC_AT: Final = (3, 0, 30)
+# The most timers Home Assistant stores on one socket. No source gives the socket's own limit
+# (PROTOCOL.md §7 q3): table 3 is read in one datagram, and 48 records of 30 bytes after the
+# 28-byte reply header fill one unfragmented 1472-byte UDP payload on a 1500-byte Wi-Fi MTU.
+MAX_TIMERS: Final = 48
 # Auto-off switched on while the socket stores no duration yet.
 DEFAULT_AUTO_OFF_S: Final = 3600
 

@@ -286,6 +286,11 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         if self.data is not None and self.data.timers != self._timers:
             self.async_set_updated_data(replace(self.data, timers=self._timers))
 
+    async def async_cancel_countdown(self) -> None:
+        """Cancel the running countdown on the socket and show that none runs."""
+        await self.client.cancel_countdown()
+        self.async_set_countdown(None)
+
     async def _async_read_countdown(self) -> None:
         try:
             countdown = await self.client.get_countdown()
