@@ -588,6 +588,7 @@ EXPECTED = {
     "auto_off_duration": Expected("number", EntityCategory.CONFIG, "duration", True),
     "countdown": Expected("sensor", None, "timestamp", True),
     "schedule": Expected("calendar", None, None, True),
+    "next_switch": Expected("sensor", None, "timestamp", True),
 }
 
 

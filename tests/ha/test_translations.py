@@ -50,6 +50,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
     "es": _HOST,
     "fr": frozenset({
         "entity.sensor.countdown.state_attributes.action.name",
+        "entity.sensor.next_switch.state_attributes.action.name",
         "services.start_countdown.fields.action.name",
         "services.add_timer.fields.action.name",
         "services.add_timer.fields.date.name",
