@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "orvibo_s20"
@@ -41,6 +42,9 @@ CLOCK_SYNC_AT: Final = (3, 0, 30)
 # (PROTOCOL.md §7 q3): table 3 is read in one datagram, and 48 records of 30 bytes after the
 # 28-byte reply header fill one unfragmented 1472-byte UDP payload on a 1500-byte Wi-Fi MTU.
 MAX_TIMERS: Final = 48
+# A change nobody here asked for is the socket's timer or countdown when one was due this close
+# to it: the push comes at once, or with the keepalive's next answer (every 10 s) if both were lost.
+TIMER_EVENT_SLACK: Final = timedelta(seconds=15)
 # Auto-off switched on while the socket stores no duration yet.
 DEFAULT_AUTO_OFF_S: Final = 3600
 
@@ -65,3 +69,15 @@ SERVICE_RENAME: Final = "rename"
 SERVICE_START_COUNTDOWN: Final = "start_countdown"
 
 ISSUE_PORT_IN_USE: Final = "port_in_use"
+
+
+class DeviceEvent(StrEnum):
+    """Why the relay changed when Home Assistant did not ask (the event entity's types).
+
+    The `sf` push carries no cause (PROTOCOL.md §3.5) and another controller's `dc` is acked to
+    it alone, so a press of the socket's button and a switch by another app look the same:
+    both are `button` (see the README).
+    """
+
+    BUTTON = "button"
+    TIMER = "timer"

@@ -39,8 +39,11 @@ from .const import (
     CLOCK_SYNC_AT,
     DOMAIN,
     SOCKET_DATA_EVERY_POLLS,
+    TIMER_EVENT_SLACK,
+    DeviceEvent,
 )
 from .discovery import DATA_NETWORK
+from .occurrences import next_occurrence
 from .protocol import (
     DiscoveryReply,
     EncodeError,
@@ -129,6 +132,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         self._clock_task: asyncio.Task[None] | None = None
         self._countdown_task: asyncio.Task[None] | None = None
         self._timers: tuple[Timer, ...] = ()  # table 3 as last read, by code
+        self._event_listeners: list[Callable[[DeviceEvent, bool], None]] = []
 
     @property
     def device_name(self) -> str:
@@ -243,9 +247,11 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         if not client.available:
             return
         countdown = self.data.countdown
+        was_on = self.data.is_on
+        if client.state is not None and was_on is not None and client.state != was_on and not client.change_requested:
+            self._async_fire_device_event(self._cause(client.state), client.state)
         if countdown is not None and client.state == countdown.action:
             countdown = None  # reached its target: the socket drops it
-        was_on = self.data.is_on
         state = self._async_state(client.state, countdown)
         if not self.last_update_success:
             self.logger.info("Fetching %s data recovered", self.name)
@@ -256,6 +262,35 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
             # Switched on with auto-off: the socket started a countdown (PROTOCOL.md §3.9).
             self._async_start_task("_countdown_task", self._async_read_countdown, "countdown")
         self._async_check_clock()
+
+    # --- what happened on the device --------------------------------------------------------------
+
+    @callback
+    def async_add_device_event_listener(self, listener: Callable[[DeviceEvent, bool], None]) -> Callable[[], None]:
+        """Call listener(cause, new state) on each relay change Home Assistant did not ask for."""
+        self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
+
+    @callback
+    def _async_fire_device_event(self, cause: DeviceEvent, state: bool) -> None:
+        for listener in tuple(self._event_listeners):
+            listener(cause, state)
+
+    def _cause(self, state: bool) -> DeviceEvent:
+        """A timer or the countdown when one that switches this way was due now, else the button."""
+        now = dt_util.utcnow()
+        assert self.data is not None
+        countdown = self.data.countdown
+        if countdown is not None and countdown.action == state and abs(countdown.ends_at - now) <= TIMER_EVENT_SLACK:
+            return DeviceEvent.TIMER
+        zone = dt_util.get_default_time_zone()
+        for timer in self._timers:
+            if (timer.action is PowerState.ON) != state:
+                continue
+            moment = next_occurrence(timer, now - TIMER_EVENT_SLACK, zone)
+            if moment is not None and moment <= now + TIMER_EVENT_SLACK:
+                return DeviceEvent.TIMER
+        return DeviceEvent.BUTTON
 
     @callback
     def async_set_countdown(self, countdown: S20Countdown | None) -> None:

@@ -45,7 +45,7 @@ from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
 from .schema import vol
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
 # Optional: only unusual networks (and the tests and demo, on the loopback LAN) need it.
 CONFIG_SCHEMA = vol.Schema(

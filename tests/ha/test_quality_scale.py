@@ -381,7 +381,7 @@ def test_every_form_field_has_a_description() -> None:
 def test_every_platform_sets_parallel_updates() -> None:
     """hassfest parallel_updates.py (a module-level assignment in each platform file), and the
     values: one command at a time per socket for the platforms that send, none for the sensor."""
-    expected = {"calendar": 1, "number": 1, "sensor": 0, "switch": 1}
+    expected = {"calendar": 1, "event": 0, "number": 1, "sensor": 0, "switch": 1}
     assert {str(platform) for platform in integration.PLATFORMS} == set(expected)
     for platform, value in expected.items():
         module = _parse(f"{platform}.py")
@@ -589,6 +589,7 @@ EXPECTED = {
     "countdown": Expected("sensor", None, "timestamp", True),
     "schedule": Expected("calendar", None, None, True),
     "next_switch": Expected("sensor", None, "timestamp", True),
+    "switched": Expected("event", None, None, True),
 }
 
 

@@ -51,6 +51,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
     "fr": frozenset({
         "entity.sensor.countdown.state_attributes.action.name",
         "entity.sensor.next_switch.state_attributes.action.name",
+        "entity.event.switched.state_attributes.action.name",
         "services.start_countdown.fields.action.name",
         "services.add_timer.fields.action.name",
         "services.add_timer.fields.date.name",

@@ -235,6 +235,10 @@ class S20Client:
         self.timing = timing or ClientTiming()
         self.stats = ClientStats()
         self.state: bool | None = None
+        # Whether the latest change of `state` answered a request of ours (a `set_power` here):
+        # the socket's push says nothing of its cause (PROTOCOL.md §3.5), so only we know.
+        self.change_requested = False
+        self._power_pending = False  # a set_power is waiting for its confirmation
         self.available = False
         self.product_id: str | None = None
         self.socket_data: SocketData | None = None
@@ -341,9 +345,9 @@ class S20Client:
             state = message.state is PowerState.ON
             if self._is_repeat(state, now, confirms=result is not None):
                 return  # maybe of a state a newer command already replaced
-            self._update_state(state)
+            self._update_state(state, requested=result is not None and self._power_pending)
         elif isinstance(message, SubscribeReply):
-            self._update_state(message.state is PowerState.ON)
+            self._update_state(message.state is PowerState.ON, requested=result is not None and self._power_pending)
         elif isinstance(message, Ack) and message.command is Command.POWER:
             self._acks_seen += 1
         if result is not None:
@@ -377,9 +381,10 @@ class S20Client:
             return None
         return self.device_clock >= _CLOCK_SET_AFTER
 
-    def _update_state(self, state: bool) -> None:
+    def _update_state(self, state: bool, *, requested: bool = False) -> None:
         if state != self.state:
             self.state = state
+            self.change_requested = requested
             self._notify()
 
     # --- the request queue ------------------------------------------------------------------
@@ -583,8 +588,12 @@ class S20Client:
             await self._ensure_subscribed()
             await self._settle()
             acks_before = self._acks_seen
-            await self._request(messages, match, what=f"power {'on' if on else 'off'}", replies=replies)
-        self._update_state(on)
+            self._power_pending = True
+            try:
+                await self._request(messages, match, what=f"power {'on' if on else 'off'}", replies=replies)
+            finally:
+                self._power_pending = False
+        self._update_state(on, requested=True)
 
     async def turn_on(self) -> None:
         """Switch on."""
