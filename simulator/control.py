@@ -16,6 +16,7 @@ line, `{"ok": true, ...}` or `{"ok": false, "error": "..."}`. Operations:
 | `add` | ip, mac, firmware, name, state, product_id (all optional) | the new socket's summary |
 | `remove` | mac | |
 | `clock` | mac, clock (seconds since 1900) | |
+| `timer` | mac, time (`HH:MM[:SS]`, the socket's local time), action (bool), weekdays (Weekday bits) or date (ISO), code (optional) | `code` of the stored timer (as the vendor app would store it) |
 | `counters` | | the simulator's counters |
 
 JSON objects are dicts of `Any` on purpose: this is the wire format for scripts.
@@ -25,12 +26,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, fields, replace
+from datetime import date, time
 import json
 import logging
 import socket
 from typing import Any, Self
 
-from custom_components.orvibo_s20.protocol import PowerState, datetime_from_clock
+from custom_components.orvibo_s20.protocol import PowerState, Timer, Weekday, datetime_from_clock
 
 from .device import VirtualSocket
 from .faults import Faults
@@ -227,7 +229,23 @@ class ControlServer:
             case "clock":
                 device.set_clock(int(request["clock"]))
                 return {}
+            case "timer":
+                timer = _timer(request, device)
+                device.add_timer(timer)
+                return {"code": timer.code}
         raise ValueError(f"unknown op {op!r}")
+
+
+def _timer(request: JsonObject, device: VirtualSocket) -> Timer:
+    """The timer a `timer` request describes: weekly on `weekdays`, else once on `date`."""
+    at = time.fromisoformat(str(request["time"]))
+    action = PowerState.ON if request.get("action") else PowerState.OFF
+    code = int(request.get("code") or next(c for c in range(1, 0x10000) if c not in device.timers))
+    weekdays = [Weekday(int(bit)) for bit in request.get("weekdays") or []]
+    if weekdays:
+        today = date.today()
+        return Timer.weekly(code=code, at=at, weekdays=frozenset(weekdays), action=action, today=today)
+    return Timer.once(code=code, at=at, on=date.fromisoformat(str(request["date"])), action=action)
 
 
 def _key(request: JsonObject) -> str:
@@ -317,6 +335,10 @@ class ControlClient:
     async def move(self, mac: str, ip: str) -> None:
         """Give a socket a new IP."""
         await self.request({"op": "move", "mac": mac, "ip": ip})
+
+    async def add_timer(self, mac: str, **timer: Any) -> int:
+        """Store a timer in a socket (the `timer` op's fields); returns its code."""
+        return int((await self.request({"op": "timer", "mac": mac, **timer}))["code"])
 
     async def set_faults(self, **faults: float) -> JsonObject:
         """Change the network faults (Faults field names, or loss / latency_s)."""
