@@ -22,12 +22,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from homeassistant.components.calendar import (
-    CalendarEntity,
-    CalendarEntityDescription,
-    CalendarEntityFeature,
-    CalendarEvent,
-)
+from homeassistant.components.calendar import CalendarEntity, CalendarEntityDescription, CalendarEvent
+from homeassistant.components.calendar.const import CalendarEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -104,7 +100,9 @@ class S20Calendar(S20Entity, CalendarEntity):
         """The switch under way or the next one."""
         now = dt_util.now()
         events = self._events(now, now + _LOOKAHEAD)
-        return min(events, key=lambda event: event.start_datetime_local, default=None)
+        if not events:
+            return None
+        return min(events, key=lambda event: event.start_datetime_local)
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime

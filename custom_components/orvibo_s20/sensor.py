@@ -60,7 +60,9 @@ def next_switch(state: S20State, now: datetime) -> NextSwitch | None:
     countdown = state.countdown
     if countdown is not None and countdown.ends_at > now:
         candidates.append(NextSwitch(countdown.ends_at, countdown.action))
-    return min(candidates, key=lambda switch: switch.at, default=None)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda switch: switch.at)
 
 
 async def async_setup_entry(
