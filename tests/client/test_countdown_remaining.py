@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import pytest
+
 from custom_components.orvibo_s20.client import Countdown, S20Client, S20Endpoint
-from custom_components.orvibo_s20.protocol import PowerState
+from custom_components.orvibo_s20.protocol import COUNTDOWN_MAX_S, EncodeError, PowerState
 from simulator import Simulator
 
 from .conftest import FAST
@@ -37,4 +39,26 @@ async def test_a_cancelled_countdown_never_fires(simulator: Simulator, endpoint:
     assert vs.countdown is None
     await asyncio.sleep(6)
     assert vs.state is False and vs.counters.countdowns_fired == 0
+    await client.stop()
+
+
+async def test_a_countdown_that_switches_off(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2", state=True)
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    await client.start_countdown(30, action=False)
+    assert await client.get_countdown() == Countdown(action=PowerState.OFF, remaining_s=30)
+    await asyncio.sleep(30.5)
+    assert vs.state is False
+    await client.stop()
+
+
+@pytest.mark.parametrize("seconds", [0, COUNTDOWN_MAX_S + 1])
+async def test_a_countdown_out_of_range_is_refused_before_sending(
+    simulator: Simulator, endpoint: S20Endpoint, seconds: int
+) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    with pytest.raises(EncodeError, match=f"^countdown must be 1–{COUNTDOWN_MAX_S} seconds, not {seconds}$"):
+        await client.start_countdown(seconds, action=True)
+    assert simulator.counters.received == 0
     await client.stop()

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from custom_components.orvibo_s20.client import S20Client, S20Endpoint
-from custom_components.orvibo_s20.protocol import PowerState, S20TimeoutError, Timer
+from custom_components.orvibo_s20.client import S20Client, S20Endpoint, probe_host
+from custom_components.orvibo_s20.protocol import PowerState, S20ConnectionError, S20TimeoutError, Timer
 from simulator import Faults, Simulator
 
 from .conftest import FAST
@@ -85,4 +85,34 @@ async def test_an_unanswered_write_after_its_read_is_named(
         await operation(client)
     assert str(failure.value) == f"{vs.mac} at 127.0.0.2 did not answer {what}"
     assert vs.counters.dropped_offline > 0  # the write (and its resends) reached a socket gone
+    await client.stop()
+
+
+async def test_a_request_cut_short_by_stop_is_named(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=SHORT)
+    await client.subscribe()
+    simulator.set_online(vs.mac, False)
+    waiting = asyncio.create_task(client.get_countdown())
+    await asyncio.sleep(0.05)
+    await client.stop()
+    with pytest.raises(S20ConnectionError) as failure:
+        await waiting
+    assert str(failure.value) == f"{vs.mac}: the client stopped before read countdown was answered"
+    with pytest.raises(S20ConnectionError) as failure:
+        await client.set_power(True)  # after stop(): refused before anything is sent
+    assert str(failure.value) == f"{vs.mac}: the client stopped before power on was answered"
+    assert not isinstance(failure.value, S20TimeoutError)
+
+
+async def test_a_request_held_back_past_its_deadline_times_out(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    """A discovery burst holds requests back for burst_guard_s; one whose deadline passes
+    meanwhile is sent once, then fails: it does not return as if answered."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(SHORT, deadline_s=0.1, burst_guard_s=0.2))
+    await client.subscribe()
+    assert await probe_host(endpoint, vs.ip, timeout_s=0.5) is not None  # its burst starts
+    simulator.set_online(vs.mac, False)
+    with pytest.raises(S20TimeoutError, match="did not answer read countdown$"):
+        await client.get_countdown()
     await client.stop()

@@ -110,6 +110,12 @@ async def test_a_name_too_long_is_refused_before_anything_is_sent(simulator: Sim
     await client.stop()
 
 
+async def test_the_client_keeps_the_record_it_read(simulator: Simulator, client: S20Client) -> None:
+    data = await client.read_socket_data()
+    assert data == simulator.get("127.0.0.2").socket_data == client.socket_data
+    await client.stop()
+
+
 async def test_the_client_keeps_the_record_it_wrote_and_says_so(simulator: Simulator, client: S20Client) -> None:
     changes: list[bool | None] = []
     client.add_listener(lambda: changes.append(None if client.socket_data is None else client.socket_data.discoverable))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+
+import pytest
 
 from custom_components.orvibo_s20.client import S20Client, S20Endpoint
+from custom_components.orvibo_s20.protocol import S20TimeoutError
 from simulator import Faults, Simulator
 
 from .conftest import FAST
@@ -24,4 +28,16 @@ async def test_counters_of_a_short_session(simulator: Simulator, endpoint: S20En
         "requests": 3, "sent": 4, "resent": 1, "timeouts": 0, "pushes": 4, "resubscribes": 0,
     }
     assert endpoint.stats.as_dict() == {"sent": 4, "received": 7, "malformed": 0, "spoofed": 0, "unknown_mac": 0}
+    await client.stop()
+
+
+async def test_every_timeout_is_counted(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(FAST, deadline_s=0.2))
+    await client.subscribe()
+    simulator.set_online(vs.mac, False)
+    for _ in range(2):
+        with pytest.raises(S20TimeoutError):
+            await client.get_countdown()
+    assert client.stats.timeouts == 2
     await client.stop()
