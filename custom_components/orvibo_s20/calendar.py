@@ -64,7 +64,7 @@ async def async_setup_entry(
     async_add_entities([S20Calendar(entry.runtime_data.coordinator, CALENDAR)])
 
 
-def _error(key: str, **placeholders: object) -> ServiceValidationError:
+def _validation_error(key: str, **placeholders: object) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=key,
@@ -157,16 +157,16 @@ class S20Calendar(S20Entity, CalendarEntity):
         timer = self._timer_from_event(kwargs)
         coordinator = self.coordinator
         if len(await coordinator.async_read_timers()) >= MAX_TIMERS:
-            raise _error("too_many_timers", max=MAX_TIMERS)
+            raise _validation_error("too_many_timers", max=MAX_TIMERS)
         await coordinator.async_add_timer(timer)
 
     def _timer_from_event(self, event: dict[str, Any]) -> Timer:
         start: date | datetime = event["dtstart"]
         end: date | datetime = event["dtend"]
         if not isinstance(start, datetime) or not isinstance(end, datetime):
-            raise _error("timer_event_all_day")
+            raise _validation_error("timer_event_all_day")
         if end - start > EVENT_LENGTH:
-            raise _error("timer_event_length", duration=end - start)
+            raise _validation_error("timer_event_length", duration=end - start)
         action = self._action_from_title(str(event.get("summary", "")))
         zone = dt_util.get_default_time_zone()
         start = start.astimezone(zone).replace(microsecond=0)
@@ -176,7 +176,7 @@ class S20Calendar(S20Entity, CalendarEntity):
             weekdays = _weekdays_from_rule(rrule, start)
             return Timer.weekly(code=0, at=at, weekdays=weekdays, action=action, today=day)
         if start <= dt_util.now():
-            raise _error("timer_in_past", date=start.date(), time=start.time())
+            raise _validation_error("timer_in_past", date=start.date(), time=start.time())
         return Timer.once(code=0, at=at, on=day, action=action)
 
     def _action_from_title(self, title: str) -> PowerState:
@@ -187,7 +187,7 @@ class S20Calendar(S20Entity, CalendarEntity):
         ):
             if wanted in {name.casefold() for name in names}:
                 return action
-        raise _error("timer_event_action", title=title, on=self._titles[ACTION_ON], off=self._titles[ACTION_OFF])
+        raise _validation_error("timer_event_action", title=title, on=self._titles[ACTION_ON], off=self._titles[ACTION_OFF])
 
     @s20_exception_handler
     async def async_delete_event(
@@ -201,9 +201,9 @@ class S20Calendar(S20Entity, CalendarEntity):
         timers = {str(timer.code): timer for timer in await coordinator.async_read_timers()}
         timer = timers.get(uid)
         if timer is None:
-            raise _error("unknown_timer", id=uid)
+            raise _validation_error("unknown_timer", id=uid)
         if timer.is_weekly and recurrence_id and not _ends_the_series(timer, recurrence_id, recurrence_range):
-            raise _error("timer_occurrence")
+            raise _validation_error("timer_occurrence")
         await coordinator.async_delete_timer(timer.code)
 
 
@@ -212,14 +212,14 @@ def _weekdays_from_rule(rrule: str, start: datetime) -> frozenset[Weekday]:
     try:
         parts = dict(part.split("=", 1) for part in rrule.upper().split(";") if part)
     except ValueError as err:
-        raise _error("timer_event_rule", rule=rrule) from err
+        raise _validation_error("timer_event_rule", rule=rrule) from err
     if parts.get("FREQ") != "WEEKLY" or not set(parts) <= _RULE_PARTS:
-        raise _error("timer_event_rule", rule=rrule)
+        raise _validation_error("timer_event_rule", rule=rrule)
     names = [name for name in parts.get("BYDAY", "").split(",") if name]
     if not names:
         return frozenset({tuple(Weekday)[start.weekday()]})  # weekly on the start's day
     if any(name not in _BYDAY for name in names):
-        raise _error("timer_event_rule", rule=rrule)  # e.g. 1MO, a monthly position
+        raise _validation_error("timer_event_rule", rule=rrule)  # e.g. 1MO, a monthly position
     return frozenset(_BYDAY[name] for name in names)
 
 
