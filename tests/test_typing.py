@@ -13,10 +13,13 @@ from pathlib import Path
 import subprocess
 import sys
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = ("custom_components/orvibo_s20", "simulator")
 
 
+@pytest.mark.timeout(900)  # mypy takes minutes on a busy 2-core machine
 def test_mypy_strict(tmp_path: Path) -> None:
     probatio = "--always-true" if find_spec("probatio") is not None else "--always-false"
     result = subprocess.run(

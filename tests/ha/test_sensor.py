@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -27,12 +27,16 @@ async def test_countdown_sensor(
     assert state.attributes["action"] is None
     assert entity_registry.async_get(COUNTDOWN).translation_key == "countdown"
 
+    before = dt_util.utcnow()
     await hass.services.async_call(
         DOMAIN, "start_countdown", {"entity_id": POWER, "duration": "00:10:00", "action": "on"}, blocking=True
     )
+    after = dt_util.utcnow()
     state = hass.states.get(COUNTDOWN)
     assert state.attributes["action"] == "on"
-    assert abs((datetime.fromisoformat(state.state) - dt_util.utcnow()).total_seconds() - 600) <= 1
+    # Ten minutes from when the call ran, shown to the second.
+    ends_at = datetime.fromisoformat(state.state)
+    assert before + timedelta(seconds=599) <= ends_at <= after + timedelta(seconds=601)
     assert sim_socket.countdown is not None and sim_socket.countdown.action is True
 
     await hass.services.async_call(DOMAIN, "cancel_countdown", {"entity_id": POWER}, blocking=True)

@@ -89,14 +89,16 @@ async def probe_host(endpoint: S20Endpoint, host: str, *, timeout_s: float = 2.0
 
     remove = endpoint.add_discovery_listener(on_reply)
     try:
-        deadline = loop.time() + timeout_s
         interval = 0.25
-        while (remaining := deadline - loop.time()) > 0:
-            endpoint.send(DiscoverRequest(), host)
-            await asyncio.wait({future}, timeout=min(interval, remaining))
-            if future.done():
-                return future.result()
-            interval = min(interval * 2, 1.0)
+        # A timeout around the loop rather than a deadline checked in it: a deadline less than the
+        # clock's resolution away would make the waits return at once, for ever.
+        async with asyncio.timeout(timeout_s):
+            while not future.done():
+                endpoint.send(DiscoverRequest(), host)
+                await asyncio.wait({future}, timeout=interval)
+                interval = min(interval * 2, 1.0)
+        return future.result()
+    except TimeoutError:
         return None
     finally:
         remove()

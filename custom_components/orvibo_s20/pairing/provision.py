@@ -608,20 +608,20 @@ async def wait_for_new_socket(
     _report(progress, PairingStep.WAIT_FOR_SOCKET)
     remove = endpoint.add_discovery_listener(on_reply)
     try:
-        deadline = loop.time() + timeout_s
-        while (remaining := deadline - loop.time()) > 0:
-            endpoint.broadcast(DiscoverMacRequest(mac=mac) if mac is not None else DiscoverRequest())
-            if host is not None:
-                endpoint.send(DiscoverRequest(), host)
-            await asyncio.wait({found}, timeout=min(scan_interval_s, remaining))
-            if found.done():
-                break
-        else:
-            raise PairingTimeoutError(
-                f"the socket did not appear on the network within {timeout_s:g} s; check the Wi-Fi name, "
-                "password and security, and that it is in range",
-                step=PairingStep.WAIT_FOR_SOCKET,
-            )
+        # A timeout around the loop rather than a deadline checked in it: a deadline less than the
+        # clock's resolution away would make the waits return at once, for ever.
+        async with asyncio.timeout(timeout_s):
+            while not found.done():
+                endpoint.broadcast(DiscoverMacRequest(mac=mac) if mac is not None else DiscoverRequest())
+                if host is not None:
+                    endpoint.send(DiscoverRequest(), host)
+                await asyncio.wait({found}, timeout=scan_interval_s)
+    except TimeoutError:
+        raise PairingTimeoutError(
+            f"the socket did not appear on the network within {timeout_s:g} s; check the Wi-Fi name, "
+            "password and security, and that it is in range",
+            step=PairingStep.WAIT_FOR_SOCKET,
+        ) from None
     finally:
         remove()
         if not found.done():
