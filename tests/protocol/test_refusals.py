@@ -19,6 +19,7 @@ from custom_components.orvibo_s20.protocol import (
     ClockRequest,
     Command,
     CountdownMode,
+    CountdownReply,
     CountdownRequest,
     DecodeError,
     DiscoveryReply,
@@ -26,12 +27,18 @@ from custom_components.orvibo_s20.protocol import (
     EndpointError,
     HeartbeatRequest,
     Mac,
+    OtherTableReply,
     PowerState,
+    ReadTableRequest,
     SocketData,
+    TableOp,
     TableVersion,
     Timer,
+    TimezoneRequest,
     Weekday,
+    WriteTableRequest,
     clock_from_datetime,
+    decode_from_client,
     decode_from_device,
     encode,
     encode_name,
@@ -85,7 +92,29 @@ ENCODE_REFUSALS: list[tuple[str, Callable[[], object], str]] = [
     ("second", lambda: replace(EVE, second=60).encode(), "timer time 22:0:60 is not a time of day"),
     ("date", lambda: replace(EVE, month=2, day=30).encode(), "timer date 2026-2-30 does not exist"),
     ("timer field", lambda: replace(EVE, code=0x10000).encode(), "timer field out of range: "),
+    # Each field too big for its bytes is named.
+    ("rt table", lambda: encode(ReadTableRequest(mac=MAC, table=256)), "table 256 does not fit in a byte"),
+    ("rt version", lambda: encode(ReadTableRequest(mac=MAC, table=4, version=256)),
+     "table version 256 does not fit in a byte"),
+    ("tm table", lambda: encode(WriteTableRequest(mac=MAC, table=256, op=TableOp.ADD, data=b"")),
+     "table 256 does not fit in a byte"),
+    ("ts zone", lambda: encode(_zone(tz_index=0x10000)), "tz index 65536 does not fit in 16 bits"),
+    ("ts year", lambda: encode(_zone(year=0x10000)), "year 65536 does not fit in 16 bits"),
+    ("ts standard", lambda: encode(_zone(std_offset_s=1 << 32)), "standard offset 4294967296 does not fit in 32 bits"),
+    ("ts DST", lambda: encode(_zone(dst_offset_s=-1)), "DST offset -1 does not fit in 32 bits"),
+    ("announced clock", lambda: encode(DiscoveryReply(mac=MAC, product_id="SOC005", clock=-1, state=None)),
+     "clock -1 does not fit in 32 bits"),
+    ("cd reply mode", lambda: encode(CountdownReply(mac=MAC, mode=256, action=None, seconds=0)),
+     "mode 256 does not fit in a byte"),
+    ("cd reply seconds", lambda: encode(CountdownReply(mac=MAC, mode=0, action=None, seconds=0x10000)),
+     "countdown seconds 65536 does not fit in 16 bits"),
+    ("rt reply table", lambda: encode(OtherTableReply(mac=MAC, table=256, records=())),
+     "table 256 does not fit in a byte"),
 ]
+
+
+def _zone(**fields: int) -> TimezoneRequest:
+    return TimezoneRequest(mac=MAC, **({"tz_index": 0, "year": 2026, "std_offset_s": 0, "dst_offset_s": 0} | fields))
 
 
 @pytest.mark.parametrize(("name", "call", "message"), ENCODE_REFUSALS, ids=[c[0] for c in ENCODE_REFUSALS])
@@ -108,13 +137,36 @@ def test_the_edges_of_each_range_are_taken() -> None:
     assert SocketData.decode(replace(DATA, auto_off_seconds=0xFFFF).encode()).auto_off_seconds == 0xFFFF
     assert encode_name("0123456789abcdef") == b"0123456789abcdef"
     assert encode_name(" ~") == b" ~" + b" " * 14  # the printable ends
+    assert encode(Ack(command=Command.POWER, mac=MAC, status=255)).endswith(b"\xff")
+    assert encode(CountdownReply(mac=MAC, mode=255, action=None, seconds=0xFFFF)).endswith(b"\xff\xff\xff\xff")
 
 
 def _frame(command: bytes, payload: bytes) -> bytes:
     return b"hd" + (6 + len(payload)).to_bytes(2, "big") + command + payload
 
 
+def _announcement(*, product: bytes) -> bytes:
+    good = encode(DiscoveryReply(mac=MAC, product_id="SOC005", clock=0, state=PowerState.ON))
+    return good[:31] + product + good[37:]
+
+
 DECODE_REFUSALS: list[tuple[str, Callable[[], object], str]] = [
+    ("short", lambda: decode_from_device(b"hd\x00"), "datagram of 3 bytes is shorter than a header"),
+    ("magic", lambda: decode_from_device(b"HD\x00\x06qa"), "bad magic 4844"),
+    ("length field", lambda: decode_from_device(b"hd\x00\x07qa"), "length field 7 but datagram has 6 bytes"),
+    ("huge length field", lambda: decode_from_device(b"hd\xff\xffqa"), "length field 65535 but datagram has 6 bytes"),
+    ("command", lambda: decode_from_device(b"hd\x00\x06zz"), "unknown command 7a7a"),
+    ("command bytes", lambda: decode_from_client(b"hd\x00\x06\xffq"), "unknown command ff71"),
+    ("frame length", lambda: decode_from_device(_frame(b"sf", b"\x00" * 16)), "frame of 22 bytes, expected (23,)"),
+    ("product id", lambda: decode_from_device(_announcement(product=b"SOC\xff05")), "product id is not ASCII"),
+    ("rt reply", lambda: decode_from_device(_frame(b"rt", b"\x00" * 21)), "truncated rt reply"),
+    ("table 4 records", lambda: decode_from_device(_frame(b"rt", MAC.raw + b" " * 6 + b"\x00" * 5 + b"\x04" + b"\x00" * 4)),
+     "table 4 reply with 0 records"),
+    ("from a socket", lambda: decode_from_device(_frame(b"lt", b"\x00" * 12)), "lt is never sent by a socket"),
+    ("from a controller", lambda: decode_from_client(_frame(b"sf", b"\x00" * 17)), "sf is never sent by a controller"),
+    ("tm request", lambda: decode_from_client(_frame(b"tm", b"\x00" * 18)), "truncated tm request"),
+    ("malformed", lambda: decode_from_client(_frame(b"cd", MAC.raw + b" " * 6 + b"\x00" * 4 + b"\x07\x00\x00\x00")),
+     "malformed cd: 7 is not a valid CountdownMode"),
     ("relay state", lambda: decode_from_device(_frame(b"sf", MAC.raw + b" " * 6 + b"\x00" * 4 + b"\x05")),
      "relay state byte 0x05"),
     ("table 1 record", lambda: TableVersion.decode(b"\x06\x00\x01\x00"), "table 1 record of 4 bytes"),
