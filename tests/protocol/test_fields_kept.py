@@ -18,6 +18,8 @@ from custom_components.orvibo_s20.protocol import (
     Mac,
     OtherTableReply,
     PowerState,
+    SocketData,
+    SocketDataReply,
     StateReport,
     SubscribeReply,
     TableOp,
@@ -39,6 +41,11 @@ FROM_DEVICE: list[DeviceMessage] = [
     CountdownReply(mac=MAC, mode=0, action=PowerState.ON, seconds=300, session=SESSION),
     CountdownReply(mac=MAC, mode=1, action=None, seconds=0, session=SESSION),
     OtherTableReply(mac=MAC, table=2, records=(b"\x02\x00ab", b"\x01\x00c"), session=SESSION),
+    # A record unlike a fresh socket's in every field the defaults would hide.
+    SocketDataReply(mac=MAC, session=SESSION, data=SocketData(
+        mac=MAC, record_number=2, version_id=b"\xfe\xff", timezone_set=1, timezone_hours=-5,
+        auto_off_enabled=True, auto_off_action=0, auto_off_seconds=0xFFFF, discoverable=False,
+    )),
 ]
 FROM_CLIENT: list[ClientMessage] = [
     HeartbeatRequest(mac=MAC, session=SESSION),

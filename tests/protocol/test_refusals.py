@@ -45,7 +45,7 @@ from custom_components.orvibo_s20.protocol import (
     timer_delete,
 )
 from custom_components.orvibo_s20.protocol.messages import PasswordRequest
-from custom_components.orvibo_s20.protocol.tables import decode_name
+from custom_components.orvibo_s20.protocol.tables import decode_name, split_records
 
 MAC = Mac.parse("ac:cf:23:35:e6:aa")
 EVE = Timer.once(code=1, at=time(22, 0), on=date(2026, 12, 24), action=PowerState.OFF)
@@ -175,6 +175,8 @@ DECODE_REFUSALS: list[tuple[str, Callable[[], object], str]] = [
     ("table 4 big length", lambda: SocketData.decode(b"\xff\xff" + b"\x00" * 4),
      "table 4 record of 6 bytes (length field 65535)"),
     ("timer record", lambda: Timer.decode(b"\x00" * 5), "timer record of 5 bytes"),
+    ("record length", lambda: split_records(b"\x02\x00ab\x01"), "truncated record length"),
+    ("record overrun", lambda: split_records(b"\x02\x00ab\xff\xff"), "record of 65535 bytes overruns the datagram"),
 ]
 
 
