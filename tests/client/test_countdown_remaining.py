@@ -52,6 +52,14 @@ async def test_a_countdown_that_switches_off(simulator: Simulator, endpoint: S20
     await client.stop()
 
 
+async def test_the_longest_countdown_is_taken(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    await client.start_countdown(COUNTDOWN_MAX_S, action=True)
+    assert await client.get_countdown() == Countdown(action=PowerState.ON, remaining_s=COUNTDOWN_MAX_S)
+    await client.stop()
+
+
 @pytest.mark.parametrize("seconds", [0, COUNTDOWN_MAX_S + 1])
 async def test_a_countdown_out_of_range_is_refused_before_sending(
     simulator: Simulator, endpoint: S20Endpoint, seconds: int

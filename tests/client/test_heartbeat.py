@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from custom_components.orvibo_s20.client import S20Client, S20Endpoint
-from simulator import Simulator
+from simulator import Faults, Simulator
 
 from .conftest import FAST
 
@@ -70,3 +70,24 @@ async def test_a_heartbeat_to_a_socket_that_forgot_us_subscribes_again(
     assert len(sent) == 1 and vs.state is True
     await client.stop()
 
+
+
+async def test_another_clients_reply_does_not_answer_our_heartbeat(
+    simulator: Simulator, endpoint: S20Endpoint
+) -> None:
+    """Theirs, a power command, is acked and pushed while our heartbeat waits for its echo."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    ours = S20Client(endpoint, vs.mac, vs.ip, timing=replace(TIMING, initial_rto_s=0.2, min_rto_s=0.2))
+    theirs = S20Client(endpoint, vs.mac, vs.ip, timing=TIMING)
+    await ours.subscribe()
+    await theirs.subscribe()
+    simulator.set_faults(Faults(latency_to_device_s=0.05))  # every request lands 50 ms after it left
+    power = asyncio.create_task(theirs.set_power(True))  # acked and pushed at 0.05
+    await asyncio.sleep(0.02)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await ours.heartbeat()  # echoed at 0.07
+    assert loop.time() - start == pytest.approx(0.05, abs=EXACT)
+    await power
+    await ours.stop()
+    await theirs.stop()

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from custom_components.orvibo_s20.client import S20Client, S20Endpoint
+from custom_components.orvibo_s20.client import S20Client, S20Endpoint, probe_host
 from simulator import Simulator
 
 from .conftest import FAST
@@ -97,11 +97,49 @@ async def test_an_unanswered_keepalive_is_retried_and_silence_makes_it_unavailab
 async def test_a_command_right_behind_a_keepalive_waits_out_the_deaf_moment(
     simulator: Simulator, endpoint: S20Endpoint
 ) -> None:
+    simulator.timing = replace(simulator.timing, reply_delay_s=0.01)  # the cl reply comes at 0.01 s
     vs = simulator.add_socket(ip="127.0.0.2")
     client = S20Client(endpoint, vs.mac, vs.ip, timing=TIMING)
-    client.start()  # subscribes at once, holding the lock
-    await asyncio.sleep(0)
+    sent = simulator.record_arrivals()
+    start = asyncio.get_running_loop().time()
+    client.start()  # subscribes at once, holding the lock until the reply
+    await asyncio.sleep(0.005)
+    assert len(sent) == 1
     await client.set_power(True)  # queued behind it
     assert vs.state is True
     assert (simulator.counters.dropped_busy, client.stats.resent) == (0, 0)
+    # The dc left post_subscribe_gap_s after the cl's reply, when the socket hears again.
+    assert [round(t - start, 6) for t in sent] == [0.0, 0.01 + TIMING.post_subscribe_gap_s]
+    await client.stop()
+
+
+async def test_a_socket_heard_while_unavailable_is_subscribed_at_once(
+    simulator: Simulator, endpoint: S20Endpoint
+) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    # Retries seconds apart; a deadline longer than the burst guard (else the held-back cl expires).
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=replace(TIMING, keepalive_retry_s=5.0, deadline_s=0.5))
+    client.start()
+    await asyncio.sleep(0.05)
+    simulator.set_online(vs.mac, False)
+    while client.available:
+        await asyncio.sleep(0.01)
+    simulator.set_online(vs.mac, True)
+    await asyncio.sleep(simulator.timing.reboot_s + 0.1)  # back, but the next retry is seconds away
+    sent = simulator.record_arrivals()
+    loop = asyncio.get_running_loop()
+    heard = loop.time()
+    assert await probe_host(endpoint, vs.ip, timeout_s=0.5) is not None  # its answer wakes the keepalive
+    await asyncio.sleep(TIMING.burst_guard_s + 0.01)
+    assert client.available is True
+    # The probe, then the cl as soon as the socket's reply burst is over.
+    assert [round(t - heard, 6) for t in sent] == [0.0, TIMING.burst_guard_s]
+    await client.stop()
+
+
+async def test_the_keepalive_task_is_named_after_its_socket(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=TIMING)
+    client.start()
+    assert f"orvibo_s20 keepalive {vs.mac}" in {task.get_name() for task in asyncio.all_tasks()}
     await client.stop()

@@ -52,3 +52,14 @@ async def test_a_clock_less_than_a_minute_behind_is_no_reboot(simulator: Simulat
     assert await probe_host(endpoint, vs.ip, timeout_s=0.5) is not None
     assert client.reboots == 0
     await client.stop()
+
+
+async def test_every_reboot_is_counted(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    for count in (1, 2):
+        await client.set_clock(NOON)
+        vs.set_clock(clock_from_datetime(NOON) - 61)  # as if it rebooted and someone set it back
+        assert await probe_host(endpoint, vs.ip, timeout_s=0.5) is not None
+        assert client.reboots == count
+    await client.stop()
