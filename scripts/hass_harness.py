@@ -810,25 +810,25 @@ DEMO_ONCE_AT = "22:00"
 _WEEKDAY_BITS = (1, 2, 4, 8, 16)  # Monday … Friday (PROTOCOL.md §3.7)
 
 
-async def _add_demo_timers(control: ControlClient, mac: str) -> None:
+async def add_demo_timers(control: ControlClient, mac: str) -> None:
     tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date()
     await control.add_timer(mac, time=DEMO_WEEKLY_AT, action=True, weekdays=list(_WEEKDAY_BITS))
     await control.add_timer(mac, time=DEMO_ONCE_AT, action=False, date=tomorrow.isoformat())
 
 
-def _calendar_id(switch_id: str) -> str:
+def calendar_id(switch_id: str) -> str:
     """The socket's schedule calendar (named after the device, like its switch)."""
     return switch_id.replace("switch.", "calendar.", 1) + "_schedule"
 
 
-async def _check_demo_calendar(api: HassApi, calendar_id: str) -> None:
+async def check_demo_calendar(api: HassApi, calendar: str) -> None:
     """The calendar API lists the one-off timer and the weekly one over the coming week."""
     start = dt.datetime.now(dt.UTC)
     end = start + dt.timedelta(days=8)
-    events = await api.get(f"/api/calendars/{calendar_id}?start={start:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}")
+    events = await api.get(f"/api/calendars/{calendar}?start={start:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}")
     summaries = [event["summary"] for event in events] if isinstance(events, list) else []
     if summaries.count("Switch off") != 1 or summaries.count("Switch on") < 4:
-        raise HarnessError(f"{calendar_id} does not show the demo's timers: {events}")
+        raise HarnessError(f"{calendar} does not show the demo's timers: {events}")
 
 
 def _print_summary(stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket]) -> None:
@@ -842,7 +842,7 @@ Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orv
   Login     user {stage.login.username!r}, password {stage.login.password!r}
 
   Added     {entry_socket.name} ({entry_socket.ip}, {entry_socket.mac}) → {entity_id}: toggle it on the dashboard
-  Calendar  {_calendar_id(entity_id)}: its timers (weekdays {DEMO_WEEKLY_AT} on, tomorrow {DEMO_ONCE_AT} off) in the Calendar panel
+  Calendar  {calendar_id(entity_id)}: its timers (weekdays {DEMO_WEEKLY_AT} on, tomorrow {DEMO_ONCE_AT} off) in the Calendar panel
   Discovered (Settings → Devices & services → Discovered → Add):
 {"".join(f"            {s.name} ({s.ip}, {s.mac}){chr(10)}" for s in discovered)}
   Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
@@ -884,7 +884,7 @@ async def run_demo(*, check: bool) -> int:
             first, rest = sockets[0], sockets[1:]
             # Two timers, set as the vendor app would before the socket is added, so the
             # calendar shows something: weekdays at 06:30 on, and tomorrow at 22:00 off.
-            await _add_demo_timers(stage.simulator.control, first.mac)
+            await add_demo_timers(stage.simulator.control, first.mac)
             await confirm_flow(api, flows[first.mac]["flow_id"])
             entity_id = await wait_for(
                 lambda: ws.outlet_entity_id(first.mac), timeout=30, what=f"the switch of {first.name}"
@@ -902,7 +902,7 @@ async def run_demo(*, check: bool) -> int:
             relay = await stage.simulator.control.press(first.mac)
             shown = "on" if relay else "off"
             await wait_for_state(api, entity_id, shown.__eq__, timeout=5, what="the example press to show")
-            await _check_demo_calendar(api, _calendar_id(entity_id))
+            await check_demo_calendar(api, calendar_id(entity_id))
         _print_summary(stage, first, entity_id, rest)
         print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
         ready = True

@@ -28,6 +28,9 @@ from scripts.hass_harness import (
     HassConfig,
     SimSocket,
     Stage,
+    add_demo_timers,
+    calendar_id,
+    check_demo_calendar,
     free_tcp_port,
     free_udp_port,
     wait_for,
@@ -100,6 +103,8 @@ async def test_add_and_switch_a_socket_in_the_browser(tmp_path: Path, chromium: 
         api = await stage.boot()
         sockets = await stage.start_simulator()
         target = sockets[1]  # not the first in the list: the pick must really choose
+        # Its timers, set as the vendor app would before the socket is added (the demo's two).
+        await add_demo_timers(stage.simulator.control, target.mac)
         async with _browser(chromium, tmp_path / "chromium") as context:
             page = context.pages[0] if context.pages else await context.new_page()
             page.set_default_timeout(UI_TIMEOUT_MS)
@@ -113,6 +118,8 @@ async def test_add_and_switch_a_socket_in_the_browser(tmp_path: Path, chromium: 
                 print(f"  added {target.name} through the flow → {entity_id}: {time.monotonic() - started:.1f} s")
                 await _switch_from_dashboard(page, stage, api, target, entity_id, shots)
                 print(f"  switched from the dashboard: {time.monotonic() - started:.1f} s")
+                await _calendar_panel(page, stage, api, entity_id, shots)
+                print(f"  its timers in the calendar panel: {time.monotonic() - started:.1f} s")
             except BaseException:
                 await shots.take("failure")  # what the page showed when a step gave up
                 raise
@@ -249,6 +256,17 @@ async def _switch_from_dashboard(
     relay = await stage.simulator.control.press(target.mac)
     await expect(switch).to_be_checked(checked=relay, timeout=5_000)
     await shots.take("dashboard-after-button-press")
+
+
+async def _calendar_panel(page: Page, stage: Stage, api: HassApi, entity_id: str, shots: Shots) -> None:
+    """The Calendar panel's month shows the socket's timers: weekdays 06:30 on, tomorrow 22:00 off."""
+    calendar = calendar_id(entity_id)
+    await check_demo_calendar(api, calendar)  # what the panel will draw, through the calendar API
+    await page.goto(stage.config.base_url + "/calendar")
+    # The month grid always shows six weeks, so tomorrow is in it even on a month's last day.
+    await expect(page.get_by_text("Switch on").first).to_be_visible()
+    await expect(page.get_by_text("Switch off")).to_have_count(1)
+    await shots.take("calendar")
 
 
 # --- Wi-Fi pairing, AP mode ---------------------------------------------------------------------
