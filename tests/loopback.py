@@ -96,6 +96,17 @@ async def endpoint_fixture(simulator: Simulator) -> AsyncIterator[S20Endpoint]:
     endpoint.close()
 
 
+@pytest.fixture(name="loop_errors")
+async def loop_errors_fixture() -> AsyncIterator[list[dict[str, object]]]:
+    """Every exception the event loop had to swallow (from datagram_received or a listener, say)."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    yield errors
+    loop.set_exception_handler(previous)
+
+
 @pytest.fixture(name="auto_enable_custom_integrations")
 def no_home_assistant() -> None:
     """No Home Assistant here: replaces the root conftest's autouse fixture of the same name."""

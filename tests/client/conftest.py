@@ -10,6 +10,7 @@ from custom_components.orvibo_s20.client import ClientTiming
 from simulator import Timing
 from tests.loopback import (  # noqa: F401 (fixtures)
     endpoint_fixture,
+    loop_errors_fixture,
     loop_time_fixture,
     no_home_assistant,
     simulator_fixture,

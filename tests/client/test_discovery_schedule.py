@@ -7,7 +7,6 @@ of `qa` broadcasts, unicast probes and `qg` broadcasts is asserted exactly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -35,16 +34,6 @@ class Clock:
         await asyncio.sleep(0.01)
         return [t - self.start for t in times]
 
-
-@pytest.fixture
-async def loop_errors() -> AsyncIterator[list[dict[str, object]]]:
-    """Every exception the event loop had to swallow (from a discovery listener, say)."""
-    loop = asyncio.get_running_loop()
-    errors: list[dict[str, object]] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, context: errors.append(context))
-    yield errors
-    loop.set_exception_handler(previous)
 
 
 async def test_a_scan_repeats_its_broadcast_and_lasts_its_window(simulator: Simulator, endpoint: S20Endpoint) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 import socket
 
@@ -12,6 +11,7 @@ import pytest
 from tests.client.conftest import FAST, SIM_TIMING
 from tests.loopback import (  # noqa: F401 (fixtures)
     endpoint_fixture,
+    loop_errors_fixture,
     loop_time_fixture,
     no_home_assistant,
     simulator_fixture,
@@ -22,16 +22,6 @@ KEEPALIVE = replace(FAST, keepalive_s=0.2, keepalive_retry_s=0.3, deadline_s=0.4
 # A socket clock that was set (a reboot brings it back to 2000-01-01): seconds since 1900.
 SET_CLOCK = 3_960_000_000
 
-
-@pytest.fixture
-async def loop_errors() -> AsyncIterator[list[dict[str, object]]]:
-    """Every exception the event loop had to swallow (e.g. from datagram_received)."""
-    loop = asyncio.get_running_loop()
-    errors: list[dict[str, object]] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, context: errors.append(context))
-    yield errors
-    loop.set_exception_handler(previous)
 
 
 @pytest.fixture
