@@ -101,20 +101,6 @@ class _Receiver(asyncio.DatagramProtocol):
     def __init__(self, endpoint: S20Endpoint) -> None:
         self._endpoint = endpoint
 
-    def add_unsupported_listener(self, listener: UnsupportedListener) -> Callable[[], None]:
-        """Call listener with every device heard that cannot be controlled here."""
-        self._unsupported_listeners.append(listener)
-        return lambda: self._unsupported_listeners.remove(listener)
-
-    def _unsupported(self, device: UnsupportedDevice) -> None:
-        if device.family is Family.HOMEMATE:
-            self.stats.homemate += 1
-        else:
-            self.stats.unknown_product += 1
-        _LOGGER.debug("Heard %s (%s): not supported", device.label, device.reason)
-        for listener in tuple(self._unsupported_listeners):
-            listener(device)
-
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self._endpoint.datagram_received(data, addr)
 
