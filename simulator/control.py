@@ -14,6 +14,7 @@ line, `{"ok": true, ...}` or `{"ok": false, "error": "..."}`. Operations:
 | `faults` | any `Faults` field, or `loss` / `latency_s` for both directions | `faults` now in force |
 | `timing` | any `Timing` field | `timing` now in force |
 | `add` | ip, mac, firmware, name, state, product_id (all optional) | the new socket's summary |
+| `add_homemate` | ip, frame (`hello`: `pk`, default; `heartbeat`: `dk`), announce_every_s (all optional) | `ip` of the HomeMate device |
 | `remove` | mac | |
 | `clock` | mac, clock (seconds since 1900) | |
 | `timer` | mac, time (`HH:MM[:SS]`, the socket's local time), action (bool), weekdays (Weekday bits) or date (ISO), code (optional) | `code` of the stored timer (as the vendor app would store it) |
@@ -36,6 +37,7 @@ from custom_components.orvibo_s20.protocol import PowerState, Timer, Weekday, da
 
 from .device import VirtualSocket
 from .faults import Faults
+from .homemate import HEARTBEAT_FRAME, HELLO_FRAME
 from .lan import Simulator
 from .server import require_loopback
 from .timing import Timing
@@ -206,6 +208,14 @@ class ControlServer:
                     product_id=request.get("product_id", "SOC005"),
                 )
                 return socket_summary(device)
+            case "add_homemate":
+                frames = {"heartbeat": HEARTBEAT_FRAME, "hello": HELLO_FRAME}
+                every = request.get("announce_every_s")
+                homemate = sim.add_homemate(
+                    ip=request.get("ip"), frame=frames[str(request.get("frame", "hello"))],
+                    announce_every_s=None if every is None else float(every),
+                )
+                return {"ip": homemate.ip}
         device = sim.get(_key(request))
         match op:
             case "get":

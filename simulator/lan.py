@@ -38,6 +38,7 @@ from custom_components.orvibo_s20.protocol import (
 from .counters import SimCounters
 from .device import VirtualSocket
 from .faults import FaultInjector, Faults
+from .homemate import HELLO_FRAME, VirtualHomeMate
 from .precise import PreciseTimers
 from .server import LoopbackServer, require_loopback
 from .timing import BOOT_CLOCK, Timing
@@ -51,6 +52,7 @@ _RESERVED = frozenset({"127.0.0.0", "127.0.0.1", DEFAULT_BROADCAST})  # the cont
 _OUI = bytes.fromhex("accf23")  # Hi-Flying, every S20 (PROTOCOL.md §3.1)
 
 type SocketKey = Mac | str  # a Mac, a MAC as text, or an IP
+type Sender = VirtualSocket | VirtualHomeMate
 
 
 class Simulator:
@@ -80,6 +82,7 @@ class Simulator:
         self._server = LoopbackServer(bind=bind, port=port, handler=self._on_datagram, per_address=bind_each)
         self._by_mac: dict[Mac, VirtualSocket] = {}
         self._by_ip: dict[str, VirtualSocket] = {}
+        self._homemates: dict[str, VirtualHomeMate] = {}  # by IP: devices of another protocol
         self._ticking: set[VirtualSocket] = set()
         self._handles: set[asyncio.TimerHandle] = set()
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -133,6 +136,9 @@ class Simulator:
         self._tick_handle = self.call_later(self.timing.tick_s, self._tick)
         for device in self._by_mac.values():
             device.start_announcing()
+        for homemate in self._homemates.values():
+            self._server.add_host(homemate.ip)
+            homemate.start()
         _LOGGER.debug("Simulator on UDP %s:%d with %d sockets", self._server.bind, self.port, len(self._by_mac))
 
     async def stop(self) -> None:
@@ -143,6 +149,8 @@ class Simulator:
             self._network_timers = None
         for device in self._by_mac.values():
             device.stop()
+        for homemate in self._homemates.values():
+            homemate.stop()
         for handle in self._handles:
             handle.cancel()
         self._handles.clear()
@@ -207,6 +215,30 @@ class Simulator:
             device.start_announcing()
         return device
 
+    @property
+    def homemates(self) -> dict[str, VirtualHomeMate]:
+        """The HomeMate devices by IP (a copy)."""
+        return dict(self._homemates)
+
+    def add_homemate(
+        self, *, ip: str | None = None, frame: bytes = HELLO_FRAME, announce_every_s: float | None = None
+    ) -> VirtualHomeMate:
+        """Plug in a HomeMate device (`homemate.py`): it broadcasts its frame if the simulator runs."""
+        ip = self._check_new_ip(ip if ip is not None else self._next_ip())
+        device = VirtualHomeMate(self, ip=ip, frame=frame, announce_every_s=announce_every_s)
+        self._homemates[ip] = device
+        if self.started:
+            self._server.add_host(ip)
+            device.start()
+        return device
+
+    def remove_homemate(self, ip: str) -> None:
+        """Unplug a HomeMate device."""
+        device = self._homemates.pop(ip)
+        device.stop()
+        device.online = False
+        device.epoch += 1
+
     def remove_socket(self, key: SocketKey) -> None:
         """Unplug a socket for good."""
         device = self.get(key)
@@ -263,7 +295,7 @@ class Simulator:
 
     def _next_ip(self) -> str:
         address = IPv4Address(FIRST_IP)
-        while str(address) in self._by_ip or str(address) in _RESERVED:
+        while str(address) in self._by_ip or str(address) in self._homemates or str(address) in _RESERVED:
             address += 1
         return str(address)
 
@@ -273,6 +305,8 @@ class Simulator:
             raise ValueError(f"{ip} is reserved on the loopback LAN (controller or broadcast)")
         if ip in self._by_ip:
             raise ValueError(f"{ip} is already used by {self._by_ip[ip].mac}")
+        if ip in self._homemates:
+            raise ValueError(f"{ip} is already used by a HomeMate device")
         return ip
 
     def _new_mac(self, ip: str) -> Mac:
@@ -331,7 +365,7 @@ class Simulator:
         else:
             self._ticking.discard(device)
 
-    def transmit(self, device: VirtualSocket, datagram: bytes, host: str | None, delay: float) -> None:
+    def transmit(self, device: Sender, datagram: bytes, host: str | None, delay: float) -> None:
         """Send from a socket to host (None = the broadcast address) through the faults."""
         delays = self._injector.from_device()
         if not delays:
@@ -354,7 +388,7 @@ class Simulator:
         else:  # not started: asyncio's timers, cancelled by stop() like every other handle
             self.call_later(delay, callback)
 
-    def _send_now(self, device: VirtualSocket, epoch: int, datagram: bytes, destination: str) -> None:
+    def _send_now(self, device: Sender, epoch: int, datagram: bytes, destination: str) -> None:
         if device.epoch != epoch or not device.online:
             return  # rebooted, went offline or moved since: the send never happens
         if self._server.send(datagram, device.ip, destination, self.reply_port):
@@ -365,12 +399,14 @@ class Simulator:
     # --- receiving -----------------------------------------------------------------------------
 
     def _on_datagram(self, data: bytes, host: str, port: int, destination: str) -> None:
-        if host in self._by_ip:
+        if host in self._by_ip or host in self._homemates:
             return  # our own broadcast or a reply to one of our IPs, heard back
         counters = self._counters
         counters.received += 1
         if self._arrivals is not None:
             self._arrivals.append(self.now())
+        if self._to_homemates(host, destination):
+            return
         try:
             message = decode_from_client(data)
         except DecodeError as err:
@@ -379,6 +415,21 @@ class Simulator:
             return
         for device in self._targets(message, destination):
             self._deliver(device, message, host)
+
+    def _to_homemates(self, host: str, destination: str) -> bool:
+        """Hand a datagram to the HomeMate devices it reaches; True if it was for one alone."""
+        if destination in self._homemates:
+            targets: tuple[VirtualHomeMate, ...] = (self._homemates[destination],)
+        elif destination in self._broadcasts:
+            targets = tuple(self._homemates.values())
+        else:
+            return False
+        for device in targets:
+            if self._injector.to_device():  # one copy is enough: it answers each the same
+                device.hear(host)
+            else:
+                self._counters.dropped_loss += 1
+        return destination in self._homemates
 
     def _targets(self, message: ClientMessage, destination: str) -> tuple[VirtualSocket, ...]:
         device = self._by_ip.get(destination)

@@ -31,6 +31,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.setup import async_setup_component
 
 from .client import DiscoveredSocket
+from .client.unsupported import UnsupportedDevice
 from .const import CONF_MAC, DOMAIN
 from .coordinator import device_name
 from . import discovery
@@ -123,6 +124,11 @@ _TIMEOUT_ERRORS: dict[PairingStep, str] = {
 }
 
 
+def _unsupported_text(devices: list[UnsupportedDevice]) -> str:
+    """`127.0.0.40 (HomeMate), …`: the strings around it say why (translated), so no words here."""
+    return ", ".join(f"{device.host} ({device.name})" for device in devices)
+
+
 def _socket_label(host: str, mac: str, name: str | None) -> str:
     """How a found socket is listed: by its stored name when it told it."""
     return f"{name} ({host}, {mac})" if name else f"{host} ({mac})"
@@ -155,6 +161,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         self._name: str | None = None
         self._found: dict[str, DiscoveredSocket] = {}
         self._found_names: dict[str, str] = {}
+        self._unsupported: list[UnsupportedDevice] = []  # what else answered the scan
         # Wi-Fi pairing: the method's step, what to pair with (the key), the task and its outcome.
         self._wifi_method: str | None = None
         self._wifi_credentials: WifiCredentials | None = None
@@ -248,18 +255,20 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
                     return self._async_create()
         return await self._async_show_connect(user_input or {}, errors)
 
-    async def _async_show_connect(self, user_input: dict[str, Any], errors: dict[str, str]) -> ConfigFlowResult:
+    async def _async_show_connect(
+        self, user_input: dict[str, Any], errors: dict[str, str], placeholders: dict[str, str] | None = None
+    ) -> ConfigFlowResult:
         return self.async_show_form(
             step_id="connect",
             data_schema=self.add_suggested_values_to_schema(STEP_CONNECT_SCHEMA, user_input),
             errors=errors,
-            description_placeholders={"port": await self._async_port()},
+            description_placeholders={"port": await self._async_port(), **(placeholders or {})},
         )
 
     async def _async_scan(self) -> ConfigFlowResult:
         network = await self._async_network()
         try:
-            found = await network.async_scan()
+            found, self._unsupported = await network.async_scan_all()
         except EndpointError:
             return await self._async_show_connect({}, {"base": "port_in_use"})
         configured = self._async_current_ids(include_ignore=False)
@@ -268,6 +277,10 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             for socket in found
             if format_mac(str(socket.mac)) not in configured
         }
+        if not self._found and self._unsupported:
+            # Not "nothing found": say what answered and why it cannot be added.
+            unsupported = {"unsupported": _unsupported_text(self._unsupported)}
+            return await self._async_show_connect({}, {"base": "unsupported_found"}, unsupported)
         if not self._found:
             return await self._async_show_connect({}, {"base": "no_devices_found"})
         self._found_names = await self._async_found_names()
@@ -310,13 +323,23 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             for mac, socket in sorted(self._found.items(), key=lambda item: item[1].host)
         ]
         return self.async_show_form(
-            step_id="pick_device",
+            # The same pick; its description also names what answered but cannot be added.
+            step_id="pick_device_with_unsupported" if self._unsupported else "pick_device",
             data_schema=vol.Schema(
                 {vol.Required(CONF_DEVICE): SelectSelector(SelectSelectorConfig(options=options))}
             ),
             errors=errors,
-            description_placeholders={"port": await self._async_port()},
+            description_placeholders={
+                "port": await self._async_port(),
+                "unsupported": _unsupported_text(self._unsupported),
+            },
         )
+
+    async def async_step_pick_device_with_unsupported(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick one of the sockets the scan found (devices that cannot be added answered too)."""
+        return await self.async_step_pick_device(user_input)
 
     # --- discovery -----------------------------------------------------------------------------
 

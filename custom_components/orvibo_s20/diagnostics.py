@@ -77,6 +77,17 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: S20Conf
                 "bind_address": network.settings.bind_address,
                 "broadcast_addresses": list(network.settings.broadcast_addresses),
             },
+            # Devices on the port this integration cannot control, and the frames each sent.
+            "unsupported_devices": [
+                {
+                    "family": device.family.value,
+                    "reason": device.reason,
+                    "host": device.host,
+                    "product_id": device.product_id,
+                    "frames": frames,
+                }
+                for device, frames in network.unsupported.items()
+            ],
         },
     }
 

@@ -38,6 +38,7 @@ from .client import (
     discover,
     probe_host,
 )
+from .client.unsupported import UnsupportedDevice, collect_unsupported
 from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE, POLL_INTERVAL
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
@@ -93,6 +94,9 @@ class S20Network:
         self.clients: set[S20Client] = set()
         self._users: set[object] = set()
         self._remove_listener: Callable[[], None] | None = None
+        self._remove_unsupported_listener: Callable[[], None] | None = None
+        # Devices heard that cannot be controlled here, and how many frames each sent (diagnostics).
+        self.unsupported: dict[UnsupportedDevice, int] = {}
         self._seen: dict[str, str] = {}  # MAC -> the host it was last heard from
         self._open_lock = asyncio.Lock()
         self._stopped = False
@@ -113,6 +117,7 @@ class S20Network:
                     raise
                 ir.async_delete_issue(self.hass, DOMAIN, ISSUE_PORT_IN_USE)
                 self._remove_listener = endpoint.add_discovery_listener(self._async_on_discovery_reply)
+                self._remove_unsupported_listener = endpoint.add_unsupported_listener(self._async_on_unsupported)
                 self.endpoint = endpoint
                 _LOGGER.debug("Listening on UDP %s:%d", self.settings.bind_address, self.settings.port)
             self._users.add(user)
@@ -140,6 +145,9 @@ class S20Network:
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
+        if self._remove_unsupported_listener is not None:
+            self._remove_unsupported_listener()
+            self._remove_unsupported_listener = None
         if self.endpoint is not None:
             self.endpoint.close()
             self.endpoint = None
@@ -188,6 +196,11 @@ class S20Network:
         async with self.async_endpoint() as endpoint:
             return await discover(endpoint, window_s=SCAN_WINDOW_S)
 
+    async def async_scan_all(self) -> tuple[list[DiscoveredSocket], list[UnsupportedDevice]]:
+        """Scan, and also name what answered but cannot be controlled here; raises EndpointError."""
+        async with self.async_endpoint() as endpoint, collect_unsupported(endpoint) as unsupported:
+            return await self.async_scan(), unsupported
+
     async def async_probe(self, host: str) -> DiscoveredSocket | None:
         """Ask one host who it is (unicast); None when nothing answers; raises EndpointError."""
         async with self.async_endpoint() as endpoint:
@@ -232,6 +245,10 @@ class S20Network:
         for socket in found:
             self._seen[str(socket.mac)] = socket.host
             async_trigger_discovery(self.hass, socket.host, str(socket.mac))
+
+    @callback
+    def _async_on_unsupported(self, device: UnsupportedDevice) -> None:
+        self.unsupported[device] = self.unsupported.get(device, 0) + 1
 
     @callback
     def _async_on_discovery_reply(self, reply: DiscoveryReply, host: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import re
 import time
 
 import pytest
@@ -200,3 +201,37 @@ async def test_clock_sync_zone_the_socket_cannot_store(
     assert "warning: time zone not set" in result.stderr
     assert abs(vs.clock - clock_from_datetime(datetime.now(UTC))) <= 2
     assert vs.socket_data.timezone_hours == tz_before
+
+
+async def test_discover_names_what_it_cannot_control(simulator: Simulator, run_cli: RunCli) -> None:
+    lamp = simulator.add_socket(ip="127.0.0.2")
+    simulator.add_homemate(ip="127.0.0.40")
+    stranger = simulator.add_socket(ip="127.0.0.41", product_id="KEP001")
+    result = await run_cli("discover", "--window", "0.5")
+    assert result.status == 0
+    assert [re.split(r"\s{2,}", line) for line in result.lines] == [
+        ["IP", "MAC", "PRODUCT", "STATE"],
+        ["127.0.0.2", str(lamp.mac), "SOC005", "off"],
+        [""],
+        ['Found, but not supported (see "Supported devices" in the README):'],
+        ["127.0.0.40", "HomeMate", "encrypted cloud protocol"],
+        ["127.0.0.41", f"Orvibo KEP001 {stranger.mac}", "unknown product id"],
+    ]
+    # JSON stays the list of sockets; the others are named on stderr.
+    result = await run_cli("discover", "--window", "0.5", json_output=True)
+    assert [s["mac"] for s in result.json()] == [str(lamp.mac)]
+    assert result.stderr.splitlines() == [
+        "warning: HomeMate at 127.0.0.40: not supported (encrypted cloud protocol); see the README",
+        f"warning: Orvibo KEP001 {stranger.mac} at 127.0.0.41: not supported (unknown product id); see the README",
+    ]
+
+
+async def test_discover_with_only_a_homemate_device(simulator: Simulator, run_cli: RunCli) -> None:
+    simulator.add_homemate(ip="127.0.0.40")
+    result = await run_cli("discover", "--window", "0.5")
+    assert result.status == 0
+    assert "No S20 answered within 0.5 s." in result.stderr
+    assert result.lines == [
+        'Found, but not supported (see "Supported devices" in the README):',
+        "127.0.0.40  HomeMate  encrypted cloud protocol",
+    ]

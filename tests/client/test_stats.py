@@ -27,7 +27,9 @@ async def test_counters_of_a_short_session(simulator: Simulator, endpoint: S20En
     assert client.stats.as_dict() == {
         "requests": 3, "sent": 4, "resent": 1, "timeouts": 0, "pushes": 4, "resubscribes": 0,
     }
-    assert endpoint.stats.as_dict() == {"sent": 4, "received": 7, "malformed": 0, "spoofed": 0, "unknown_mac": 0}
+    assert endpoint.stats.as_dict() == {
+        "sent": 4, "received": 7, "malformed": 0, "spoofed": 0, "unknown_mac": 0, "homemate": 0, "unknown_product": 0,
+    }
     await client.stop()
 
 

@@ -162,6 +162,45 @@ async def test_picked_socket_stops_answering_then_recovers(
     assert_entry_for(result, sim_socket, "Desk lamp")
 
 
+async def test_scan_names_what_it_cannot_add(
+    hass: HomeAssistant, simulator: Simulator, sim_socket: VirtualSocket, ready: None
+) -> None:
+    """A HomeMate device and an unknown product answer beside the socket: listed as found but not
+    supported, by address and family; the socket is still picked and added."""
+    simulator.add_homemate(ip="127.0.0.40")
+    stranger = simulator.add_socket(ip="127.0.0.41", product_id="KEP001")
+    result = await configure(hass, await start_connect(hass), {})
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "pick_device_with_unsupported"
+    assert result["description_placeholders"] == {
+        "port": str(simulator.port),
+        "unsupported": f"127.0.0.40 (HomeMate), 127.0.0.41 (Orvibo KEP001 {stranger.mac})",
+    }
+    options = result["data_schema"].schema["device"].config["options"]
+    assert options == [{"value": str(sim_socket.mac), "label": f"Desk lamp (127.0.0.2, {sim_socket.mac})"}]
+    result = await configure(hass, result, {"device": str(sim_socket.mac)})
+    assert_entry_for(result, sim_socket, "Desk lamp")
+
+
+async def test_scan_with_only_a_homemate_device_says_so(
+    hass: HomeAssistant, simulator: Simulator, sim_socket: VirtualSocket, ready: None
+) -> None:
+    """No socket to add, a HomeMate device heard: not "nothing found", but what and why."""
+    simulator.set_online(sim_socket.mac, False)
+    homemate = simulator.add_homemate(ip="127.0.0.40")
+    result = await configure(hass, await start_connect(hass), {})
+    assert result["type"] is FlowResultType.FORM and result["step_id"] == "connect"
+    assert result["errors"] == {"base": "unsupported_found"}
+    assert result["description_placeholders"] == {"port": str(simulator.port), "unsupported": "127.0.0.40 (HomeMate)"}
+    assert homemate.heard > 0  # it answered the scan itself
+    # Gone, and the socket back: an ordinary scan again.
+    simulator.remove_homemate("127.0.0.40")
+    simulator.set_online(sim_socket.mac, True)
+    result = await configure(hass, result, {})
+    assert result["step_id"] == "pick_device"
+    result = await configure(hass, result, {"device": str(sim_socket.mac)})
+    assert_entry_for(result, sim_socket, "Desk lamp")
+
+
 def drop_off_after_the_scan(simulator: Simulator, sock: VirtualSocket) -> None:
     """Script the socket to leave Wi-Fi right after its next answer to a scan (`qa`): its
     first reply goes out, nothing after it (the rest of its burst, a subscription) is answered."""

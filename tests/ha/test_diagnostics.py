@@ -16,6 +16,7 @@ from custom_components.orvibo_s20.const import DOMAIN
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from simulator import Simulator
 from simulator.device import VirtualSocket
 
 from .common import POWER, socket_device, wait_for
@@ -99,3 +100,21 @@ async def test_wifi_credentials_in_an_entry_are_redacted(
     assert diagnostics["entry"]["data"]["mac"] == str(sim_socket.mac)  # the rest is still there
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_diagnostics_count_what_cannot_be_controlled(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A HomeMate device on the port: its frames are counted, and it is named with the reason."""
+    await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
+    homemate = simulator.add_homemate(ip="127.0.0.40")  # broadcasts its `pk` frame once
+    network = hass.data[DOMAIN]
+    await wait_for(lambda: network.endpoint.stats.homemate == 1, what="the HomeMate frame")
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    json.dumps(diagnostics)
+    assert diagnostics["protocol"]["endpoint"]["homemate"] == homemate.sent == 1
+    assert diagnostics["protocol"]["endpoint"]["malformed"] == 0
+    assert diagnostics["protocol"]["unsupported_devices"] == [
+        {"family": "homemate", "reason": "encrypted cloud protocol", "host": "127.0.0.40", "product_id": None,
+         "frames": 1},
+    ]

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from ..client import DiscoveredSocket, S20Endpoint, discover
+from ..client.unsupported import collect_unsupported
 from ..protocol import EncodeError, S20Error, SocketData, clock_from_datetime, datetime_from_clock
 from .output import (
     JsonValue,
@@ -25,9 +26,10 @@ _CLOCK_SET_AFTER = datetime(2000, 2, 1, tzinfo=UTC)
 
 
 async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
-    """Broadcast `qa` and list who answers."""
+    """Broadcast `qa` and list who answers: the sockets, then the devices that cannot be controlled."""
     async with open_endpoint(args) as endpoint:
-        found = await discover(endpoint, window_s=args.window, expected=args.expect)
+        async with collect_unsupported(endpoint) as unsupported:
+            found = await discover(endpoint, window_s=args.window, expected=args.expect)
         names = await _names(endpoint, found, args) if args.names else {}
     header = ["IP", "MAC", "PRODUCT", "STATE"] + (["NAME"] if args.names else [])
     rows = [[s.host, str(s.mac), s.product_id, state_text(s.is_on) or "?"] for s in found]
@@ -41,7 +43,15 @@ async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
         data.append(entry)
     if not found and not out.as_json:
         out.progress(f"No S20 answered within {args.window:g} s.")
-    out.result(data, table([header, *rows]) if found else "")
+    text = table([header, *rows]) if found else ""
+    if unsupported and out.as_json:
+        for device in unsupported:
+            out.warning(f"{device.label}: not supported ({device.reason}); see the README")
+    elif unsupported:
+        lines = [[device.host, device.name, device.reason] for device in unsupported]
+        section = "Found, but not supported (see \"Supported devices\" in the README):\n" + table(lines)
+        text = f"{text}\n\n{section}" if text else section
+    out.result(data, text)
 
 
 async def _names(

@@ -7,7 +7,9 @@ is not echoed to LAN clients, §1), so incoming datagrams are routed by (MAC, so
 the client registered for that MAC; a datagram from another IP for a known MAC is spoofed or
 stale and is dropped and counted, as are malformed datagrams. Discovery replies and the
 socket's unsolicited announcements also go to discovery listeners, which is how scans and
-IP changes are seen.
+IP changes are seen. A device that answers on the port but cannot be controlled here (a
+HomeMate frame, a discovery reply with an unknown product id) is counted and named to the
+unsupported listeners, never dropped silently (`unsupported.py`).
 
 Bind address, port, the port replies are sent to, and the broadcast addresses are all
 injectable so tests run on the loopback LAN (127.0.0.0/8) instead of the real network.
@@ -32,7 +34,9 @@ from ..protocol import (
     encode,
 )
 from ..protocol.const import PORT
+from ..protocol.families import Family, family_of_product, is_homemate
 from ..protocol.messages import ClientMessage
+from .unsupported import UnsupportedDevice, UnsupportedListener
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,6 +59,9 @@ class EndpointStats:
     malformed: int = 0
     spoofed: int = 0
     unknown_mac: int = 0
+    # Frames of devices this integration cannot control, by family (client/unsupported.py).
+    homemate: int = 0
+    unknown_product: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Return the counters as a plain dict."""
@@ -112,6 +119,7 @@ class S20Endpoint:
         # one, the pairing's): every one gets the socket's messages.
         self._routes: dict[bytes, list[_Route]] = {}
         self._discovery_listeners: list[DiscoveryListener] = []
+        self._unsupported_listeners: list[UnsupportedListener] = []
         self._transports: list[asyncio.DatagramTransport] = []
 
     @property
@@ -214,6 +222,20 @@ class S20Endpoint:
         self._discovery_listeners.append(listener)
         return lambda: self._discovery_listeners.remove(listener)
 
+    def add_unsupported_listener(self, listener: UnsupportedListener) -> Callable[[], None]:
+        """Call listener with every device heard that cannot be controlled here."""
+        self._unsupported_listeners.append(listener)
+        return lambda: self._unsupported_listeners.remove(listener)
+
+    def _unsupported(self, device: UnsupportedDevice) -> None:
+        if device.family is Family.HOMEMATE:
+            self.stats.homemate += 1
+        else:
+            self.stats.unknown_product += 1
+        _LOGGER.debug("Heard %s (%s): not supported", device.label, device.reason)
+        for listener in tuple(self._unsupported_listeners):
+            listener(device)
+
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         """Decode a datagram and hand it to whoever it belongs to."""
         self.stats.received += 1
@@ -222,11 +244,18 @@ class S20Endpoint:
         except DecodeError as err:
             if len(data) in _OWN_REQUEST_LENGTHS.get(data[4:6], ()):
                 return  # our own broadcast, heard back
+            if is_homemate(data):
+                self._unsupported(UnsupportedDevice(family=Family.HOMEMATE, host=addr[0]))
+                return
             self.stats.malformed += 1
             _LOGGER.debug("Dropped malformed datagram from %s: %s", addr[0], err)
             return
         host = addr[0]
         if isinstance(message, DiscoveryReply):
+            if family_of_product(message.product_id) is Family.UNKNOWN:
+                self._unsupported(UnsupportedDevice(
+                    family=Family.UNKNOWN, host=host, mac=message.mac, product_id=message.product_id
+                ))
             for listener in tuple(self._discovery_listeners):
                 listener(message, host)
         routes = self._routes.get(message.mac.raw)
