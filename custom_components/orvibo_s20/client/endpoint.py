@@ -16,7 +16,7 @@ injectable so tests run on the loopback LAN (127.0.0.0/8) instead of the real ne
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
 import errno
 import logging
@@ -41,6 +41,11 @@ DEFAULT_BROADCAST = "255.255.255.255"
 
 type MessageHandler = Callable[[DeviceMessage], None]
 type DiscoveryListener = Callable[[DiscoveryReply, str], None]
+# Every device datagram the endpoint reads, raw, with its source IP (the relay's feed).
+type DatagramTap = Callable[[bytes, str], None]
+# A socket's request queue, for a relay client's request: (datagram, its message, whether its
+# sender is still there) -> whether it was sent. S20Client.relay_request is one.
+type RelayQueue = Callable[[bytes, ClientMessage, Callable[[], bool]], Awaitable[bool]]
 
 # Our own discovery requests come back to a wildcard-bound endpoint; they are not errors.
 _OWN_REQUEST_LENGTHS = {b"qa": (6, 18), b"qg": (18,)}
@@ -86,6 +91,7 @@ class EndpointConfig:
 class _Route:
     host: str
     handler: MessageHandler
+    queue: RelayQueue | None = None
 
 
 class _Receiver(asyncio.DatagramProtocol):
@@ -112,6 +118,7 @@ class S20Endpoint:
         # one, the pairing's): every one gets the socket's messages.
         self._routes: dict[bytes, list[_Route]] = {}
         self._discovery_listeners: list[DiscoveryListener] = []
+        self._taps: list[DatagramTap] = []
         self._transports: list[asyncio.DatagramTransport] = []
 
     @property
@@ -190,9 +197,14 @@ class S20Endpoint:
 
     # --- routing ---------------------------------------------------------------------------
 
-    def register(self, mac: Mac, host: str, handler: MessageHandler) -> Callable[[], None]:
-        """Route messages from this MAC at host to handler; returns the unregister callable."""
-        route = _Route(host, handler)
+    def register(
+        self, mac: Mac, host: str, handler: MessageHandler, *, queue: RelayQueue | None = None
+    ) -> Callable[[], None]:
+        """Route messages from this MAC at host to handler; returns the unregister callable.
+
+        `queue`: where a relay client's requests to this socket wait their turn (client/relay.py).
+        """
+        route = _Route(host, handler, queue)
         self._routes.setdefault(mac.raw, []).append(route)
 
         def unregister() -> None:
@@ -208,6 +220,15 @@ class S20Endpoint:
         """Accept a registered socket's messages from a new IP (it moved)."""
         for route in self._routes.get(mac.raw, ()):
             route.host = host
+
+    def relay_queue(self, mac: Mac, host: str) -> RelayQueue | None:
+        """The request queue of a client that controls this socket at host, if any."""
+        return next((r.queue for r in self._routes.get(mac.raw, ()) if r.host == host and r.queue), None)
+
+    def add_tap(self, tap: DatagramTap) -> Callable[[], None]:
+        """Call tap with every well-formed device datagram and its source IP, after routing it."""
+        self._taps.append(tap)
+        return lambda: self._taps.remove(tap)
 
     def add_discovery_listener(self, listener: DiscoveryListener) -> Callable[[], None]:
         """Call listener with every discovery reply or announcement and its source IP."""
@@ -226,6 +247,12 @@ class S20Endpoint:
             _LOGGER.debug("Dropped malformed datagram from %s: %s", addr[0], err)
             return
         host = addr[0]
+        if self._route(message, host):  # a spoofed one goes no further
+            for tap in tuple(self._taps):
+                tap(data, host)
+
+    def _route(self, message: DeviceMessage, host: str) -> bool:
+        """Hand a message to its clients; False when it came from the wrong IP for its MAC."""
         if isinstance(message, DiscoveryReply):
             for listener in tuple(self._discovery_listeners):
                 listener(message, host)
@@ -233,12 +260,14 @@ class S20Endpoint:
         if not routes:
             if not isinstance(message, DiscoveryReply):
                 self.stats.unknown_mac += 1
-            return
+            return True
         handlers = [route.handler for route in routes if route.host == host]
         if not handlers:
             if not isinstance(message, DiscoveryReply):
                 self.stats.spoofed += 1
                 _LOGGER.debug("%s: dropped %s from %s, expected %s", message.mac, message.command, host, routes[0].host)
-            return
+                return False
+            return True  # a discovery reply from a new IP: the socket moved
         for handler in handlers:
             handler(message)
+        return True
