@@ -162,6 +162,7 @@ class S20Endpoint:
                     "(another S20 controller?); stop it or choose another port",
                     host=host,
                     port=self.config.port,
+                    in_use=True,
                 ) from err
             raise EndpointError(
                 f"cannot listen on UDP {host}:{self.config.port}: {err.strerror}",

@@ -67,7 +67,7 @@ class RelayStats:
     queue_full: int = 0
     refused: int = 0  # a logout to a socket the owner controls
     abandoned: int = 0  # its sender went silent before its turn in the queue
-    clients_full: int = 0
+    evicted: int = 0  # the longest silent relay client, for a new one when max_clients are live
     expired: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -189,21 +189,21 @@ class S20Relay:
             stats.malformed += 1
             return
         client = client or self._register(addr, now)
-        if client is None:
-            return
         client.last_seen = now
         if envelope is None or message is None:
             self._send_to(HELLO, addr)
             return
         self._forward(client, envelope.host, envelope.datagram, message)
 
-    def _register(self, addr: Address, now: float) -> _RelayClient | None:
+    def _register(self, addr: Address, now: float) -> _RelayClient:
         cfg = self.config
         if len(self._clients) >= cfg.max_clients:
             self._expire(now)
         if len(self._clients) >= cfg.max_clients:
-            self.stats.clients_full += 1
-            return None
+            # Full of live ones (a script running the CLI in a loop): the longest silent goes.
+            oldest = min(self._clients, key=lambda a: self._clients[a].last_seen)
+            del self._clients[oldest]
+            self.stats.evicted += 1
         self.stats.clients += 1
         client = _RelayClient(_Bucket(cfg.rate_per_s, cfg.burst, cfg.burst, now), now)
         self._clients[addr] = client
