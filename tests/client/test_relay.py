@@ -307,3 +307,23 @@ async def test_a_taken_relay_port_is_named(endpoint: S20Endpoint, relay: S20Rela
     second = S20Relay(endpoint, RelayConfig(port=relay.config.port))
     with pytest.raises(EndpointError, match=f"relay's UDP port {relay.config.port} on 127.0.0.1 is already in use"):
         await second.open()
+
+
+async def test_a_full_relay_makes_room_for_a_new_client(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    """A script running the CLI in a loop: the longest-silent client goes, the new one is served."""
+    relay = S20Relay(endpoint, RelayConfig(port=Simulator.free_port(), max_clients=2))
+    await relay.open()
+    vs = simulator.add_socket(ip="127.0.0.2")
+    clients = [RawClient(relay) for _ in range(3)]
+    for raw in clients:
+        raw.send(HELLO)
+        await wait_for(lambda raw=raw: raw.received() == [HELLO])  # type: ignore[misc]
+        await asyncio.sleep(0.1)
+    assert relay.stats.clients == 3 and relay.stats.evicted == 1 and relay.active_clients == 2
+    clients[2].send(encode_envelope("127.0.0.2", encode(SubscribeRequest(mac=vs.mac))))
+    await wait_for(lambda: relay.stats.to_clients == 2)  # its reply, to the two registered only
+    assert [len(raw.received()) for raw in clients] == [0, 1, 1]
+    for raw in clients:
+        raw.close()
+    relay.close()
+    assert not relay.is_open

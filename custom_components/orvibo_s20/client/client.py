@@ -402,11 +402,8 @@ class S20Client:
 
     def _relayed_change(self, state: bool) -> bool:
         """Whether a relay client's `dc` asked for this state just now (used up once taken)."""
-        relayed = self._relayed_power
-        if relayed is None or relayed[0] is not state or _now() > relayed[1]:
-            return False
-        self._relayed_power = None
-        return True
+        relayed, self._relayed_power = self._relayed_power, None  # a change either way ends its wait
+        return relayed is not None and relayed[0] is state and _now() <= relayed[1]
 
     # --- the request queue ------------------------------------------------------------------
 
