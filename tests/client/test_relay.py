@@ -327,3 +327,29 @@ async def test_a_full_relay_makes_room_for_a_new_client(simulator: Simulator, en
         raw.close()
     relay.close()
     assert not relay.is_open
+
+
+async def test_the_relayed_endpoint_takes_only_the_relays_wellformed_datagrams(simulator: Simulator) -> None:
+    """A stand-in relay answers the hello, then sends garbage; a stranger sends a fine envelope."""
+    fake = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fake.bind(("127.0.0.1", 0))
+    fake.setblocking(False)
+    relayed = RelayedEndpoint(loopback_config(simulator.port), relay_port=fake.getsockname()[1])
+    loop = asyncio.get_running_loop()
+    opening = asyncio.create_task(relayed.open())
+    hello, client_addr = await loop.sock_recvfrom(fake, 64)
+    assert hello == HELLO
+    fake.sendto(HELLO, client_addr)
+    await opening
+    await relayed.open()  # open already: nothing more
+    assert relayed.is_open
+    frame = encode(SubscribeRequest(mac=Mac.parse("ac:cf:23:00:00:01")))
+    fake.sendto(b"\x7f\0", client_addr)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
+        stranger.sendto(encode_envelope("127.0.0.2", frame), client_addr)
+        await wait_for(lambda: relayed.stats.received == 2)
+    assert relayed.stats.malformed == 1 and relayed.stats.spoofed == 1
+    relayed.close()
+    fake.close()
+    with pytest.raises(EndpointError, match="relayed S20 endpoint is closed"):
+        relayed.send_datagram(frame, "127.0.0.2")
