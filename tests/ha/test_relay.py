@@ -10,7 +10,7 @@ socket changes nothing of Home Assistant's, and the diagnostics count the drops.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 import socket
 from typing import Any
@@ -174,3 +174,25 @@ async def test_relay_false_offers_none(
     assert await cli(simulator, relay_port, "on", sim_socket.ip) == 1
     assert "already in use" in capsys.readouterr().err
     assert sim_socket.state is False
+
+
+@pytest.fixture
+def relay_port_taken(relay_port: int) -> Iterator[None]:
+    """Another program holds the relay's port before Home Assistant sets up."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", relay_port))
+    yield
+    holder.close()
+
+
+async def test_a_taken_relay_port_costs_only_the_relay(
+    hass: HomeAssistant, relay_port_taken: None, entry: MockConfigEntry, sim_socket: VirtualSocket,
+    relay_port: int, caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert network(hass).relay is None
+    assert [r.getMessage() for r in caplog.get_records("setup") if "No relay" in r.getMessage()] == [
+        f"No relay for other programs on this host: the relay's UDP port {relay_port} on 127.0.0.1 is already "
+        "in use by another program"
+    ]
+    await hass.services.async_call("switch", "turn_on", {"entity_id": POWER}, blocking=True)
+    assert sim_socket.state is True and hass.states.get(POWER).state == "on"
