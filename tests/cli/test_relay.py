@@ -143,7 +143,8 @@ async def test_watch_through_the_relay_sees_every_change(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A press, another CLI's `on` through the relay and the owner's own `off`: all three seen."""
-    watch = asyncio.create_task(cli(simulator, relay.config.port, capsys, "--json", "watch", "127.0.0.2", "--count", "3"))
+    watching = cli(simulator, relay.config.port, capsys, "--json", "watch", "127.0.0.2", "--count", "3")
+    watch = asyncio.create_task(watching)
     await wait_for(lambda: relay.stats.to_clients > 0 and relay.active_clients == 1)
     await asyncio.sleep(0.5)  # its subscription is answered and printed
     owned.press_button()

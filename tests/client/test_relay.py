@@ -248,7 +248,7 @@ async def test_garbage_floods_and_strangers_are_dropped_and_counted(
             await asyncio.sleep(0.001)  # let the relay read: the kernel's buffer is not the test
     await wait_for(lambda: relay.stats.received - start == int(relay.config.burst) + 100)
     assert relay.stats.rate_limited >= 90
-    assert relay.stats.queue_full > 0  # and of those let through, no more than max_queued wait
+    assert relay.stats.queue_full > 0  # of those let through, at most 4 wait for the socket at once
     await owner.set_power(False)  # the owner's commands still go through, and say so
     assert vs.state is False and owner.change_requested
     raw.close()
@@ -353,3 +353,24 @@ async def test_the_relayed_endpoint_takes_only_the_relays_wellformed_datagrams(s
     fake.close()
     with pytest.raises(EndpointError, match="relayed S20 endpoint is closed"):
         relayed.send_datagram(frame, "127.0.0.2")
+
+
+async def test_one_client_has_at_most_four_requests_waiting_for_a_socket(
+    simulator: Simulator, endpoint: S20Endpoint, relay: S20Relay
+) -> None:
+    vs = simulator.add_socket(ip="127.0.0.2")
+    owner = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    await owner.subscribe()
+    simulator.set_faults(Faults(latency_to_device_s=0.3))  # the owner's read holds the queue meanwhile
+    reading = asyncio.create_task(owner.read_socket_data())
+    await asyncio.sleep(0.01)
+    raw = RawClient(relay)
+    for _ in range(6):
+        raw.send(encode_envelope("127.0.0.2", encode(SubscribeRequest(mac=vs.mac))))
+    await wait_for(lambda: relay.stats.received == 6)
+    assert relay.stats.queue_full == 2
+    await reading
+    await wait_for(lambda: relay.stats.queued == 4)
+    assert owner.stats.timeouts == 0
+    raw.close()
+    await owner.stop()

@@ -32,7 +32,7 @@ import logging
 from ..protocol import DecodeError, EndpointError, LogoutRequest, decode_from_client
 from ..protocol.messages import ClientMessage
 from ..protocol.relay import HELLO, RELAY_BROADCAST, RELAY_PORT, decode_envelope, encode_envelope
-from .endpoint import S20Endpoint
+from .endpoint import RelayQueue, S20Endpoint
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,7 +49,10 @@ class RelayConfig:
     rate_per_s: float = 200.0  # datagrams per second a relay client may send, sustained
     burst: float = 400.0  # and at once (a scan of 50 sockets with their names is ~150)
     max_clients: int = 32
-    max_queued: int = 16  # requests of one relay client waiting in sockets' queues
+    max_queued: int = 64  # requests of one relay client waiting in sockets' queues, in all
+    # ... and in one socket's: each holds that queue for at most one RTO (≤ 1 s) when unanswered,
+    # so this bounds how long a relay client can hold up the owner's next request there.
+    max_queued_per_socket: int = 4
 
 
 @dataclass(slots=True)
@@ -98,6 +101,7 @@ class _RelayClient:
     bucket: _Bucket
     last_seen: float
     queued: int = 0
+    per_socket: dict[RelayQueue, int] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -148,7 +152,8 @@ class S20Relay:
         except OSError as err:
             in_use = err.errno in (errno.EADDRINUSE, errno.EACCES)
             reason = "is already in use by another program" if in_use else f"cannot be opened: {err.strerror}"
-            raise EndpointError(f"the relay's UDP port {cfg.port} on {cfg.host} {reason}", host=cfg.host, port=cfg.port) from err
+            message = f"the relay's UDP port {cfg.port} on {cfg.host} {reason}"
+            raise EndpointError(message, host=cfg.host, port=cfg.port) from err
         self._transport = transport
         self._strangers = _Bucket(cfg.rate_per_s, cfg.burst, cfg.burst, loop.time())
         self._remove_tap = self.endpoint.add_tap(self._on_device_datagram)
@@ -224,16 +229,20 @@ class S20Relay:
         if isinstance(message, LogoutRequest):
             stats.refused += 1  # the socket would drop the owner's subscription
             return
-        if client.queued >= self.config.max_queued:
+        cfg = self.config
+        if client.queued >= cfg.max_queued or client.per_socket.get(queue, 0) >= cfg.max_queued_per_socket:
             stats.queue_full += 1
             return
         client.queued += 1
+        client.per_socket[queue] = client.per_socket.get(queue, 0) + 1
         request = queue(datagram, message, lambda: self._alive(client))
-        task = asyncio.get_running_loop().create_task(self._in_turn(client, request), name="orvibo_s20 relayed request")
+        task = asyncio.get_running_loop().create_task(
+            self._in_turn(client, queue, request), name="orvibo_s20 relayed request"
+        )
         client.tasks.add(task)
         task.add_done_callback(client.tasks.discard)
 
-    async def _in_turn(self, client: _RelayClient, request: Awaitable[bool]) -> None:
+    async def _in_turn(self, client: _RelayClient, queue: RelayQueue, request: Awaitable[bool]) -> None:
         try:
             sent = await request
         except Exception:  # noqa: BLE001  # the owner's client failing must not end the relay
@@ -241,6 +250,8 @@ class S20Relay:
             sent = False
         finally:
             client.queued -= 1
+            if (left := client.per_socket.pop(queue) - 1) > 0:
+                client.per_socket[queue] = left
         if sent:
             self.stats.to_sockets += 1
             self.stats.queued += 1

@@ -53,7 +53,8 @@ class RelayedEndpoint(S20Endpoint):
         try:
             transport, _ = await loop.create_datagram_endpoint(lambda: _Receiver(self), local_addr=(host, 0))
         except OSError as err:
-            raise EndpointError(f"cannot reach the relay at UDP {host}:{port}: {err.strerror}", host=host, port=port) from err
+            message = f"cannot reach the relay at UDP {host}:{port}: {err.strerror}"
+            raise EndpointError(message, host=host, port=port) from err
         self._transports.append(transport)
         self._answered = answered = asyncio.Event()
         for _ in range(_HELLOS):  # UDP: say hello again until the relay answers
