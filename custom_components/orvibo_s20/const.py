@@ -25,6 +25,9 @@ CONF_WIFI_MODULE_ADDRESS: Final = "wifi_module_address"
 CONF_WIFI_AT_PORT: Final = "wifi_at_port"
 CONF_SMARTLINK_PORT: Final = "smartlink_port"
 CONF_SMARTLINK_BROADCAST_ADDRESS: Final = "smartlink_broadcast_address"
+# The relay on loopback for other programs on this host (the CLI, Node-RED): on, and its port.
+CONF_RELAY: Final = "relay"
+CONF_RELAY_PORT: Final = "relay_port"
 DEFAULT_BIND_ADDRESS: Final = "0.0.0.0"
 DEFAULT_PORT: Final = 10000
 
@@ -75,9 +78,11 @@ class DeviceEvent(StrEnum):
     """Why the relay changed when Home Assistant did not ask (the event entity's types).
 
     The `sf` push carries no cause (PROTOCOL.md §3.5) and another controller's `dc` is acked to
-    it alone, so a press of the socket's button and a switch by another app look the same:
-    both are `button` (see the README).
+    it alone, so a press of the socket's button and a switch by an app elsewhere look the same:
+    both are `button` (see the README). A program on this host that switches through the
+    integration's relay is known: `other_controller`.
     """
 
     BUTTON = "button"
     TIMER = "timer"
+    OTHER_CONTROLLER = "other_controller"

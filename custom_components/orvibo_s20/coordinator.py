@@ -249,7 +249,8 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         countdown = self.data.countdown
         was_on = self.data.is_on
         if client.state is not None and was_on is not None and client.state != was_on and not client.change_requested:
-            self._async_fire_device_event(self._cause(client.state), client.state)
+            cause = DeviceEvent.OTHER_CONTROLLER if client.change_relayed else self._cause(client.state)
+            self._async_fire_device_event(cause, client.state)
         if countdown is not None and client.state == countdown.action:
             countdown = None  # reached its target: the socket drops it
         state = self._async_state(client.state, countdown)

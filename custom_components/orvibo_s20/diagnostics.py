@@ -72,10 +72,13 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: S20Conf
         "protocol": {
             "client": client.stats.as_dict(),
             "endpoint": endpoint.stats.as_dict() if endpoint is not None else None,
+            # Counts only: never a relay client's address or what it sent.
+            "relay": network.relay.stats.as_dict() if network.relay is not None else None,
             "network": {
                 "port": network.settings.port,
                 "bind_address": network.settings.bind_address,
                 "broadcast_addresses": list(network.settings.broadcast_addresses),
+                "relay_port": network.settings.relay_port,
             },
             # Devices on the port this integration cannot control, and the frames each sent.
             "unsupported_devices": [

@@ -4,7 +4,9 @@ Every S20 answers to UDP port 10000 of whoever asked, so one endpoint per Home A
 instance serves all sockets (`S20Network`, kept in `hass.data` under `DATA_NETWORK`). It is
 opened by the first user (a config entry, a config flow or a scan) and closed when the last one
 lets go, and when Home Assistant stops. If the port is taken, a repair issue names it; the issue
-goes away as soon as the endpoint opens.
+goes away as soon as the endpoint opens. While it is open, a relay on loopback (client/relay.py,
+on unless the YAML says `relay: false`) lets other programs on this host (the CLI, Node-RED)
+reach the sockets through it, their requests in turn with Home Assistant's.
 
 Background discovery (at start and every `scan_interval`) and the discovery replies the endpoint
 hears anyway (a socket announcing itself after a reboot or at a new IP) start integration
@@ -33,8 +35,10 @@ from .client import (
     ClientTiming,
     DiscoveredSocket,
     EndpointConfig,
+    RelayConfig,
     S20Client,
     S20Endpoint,
+    S20Relay,
     discover,
     probe_host,
 )
@@ -43,6 +47,7 @@ from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE, POLL_INTERVAL
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
 from .protocol import AT_PORT, SMARTLINK_PORT, DiscoveryReply, EndpointError, Mac, SocketData
+from .protocol.relay import RELAY_PORT
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,6 +76,7 @@ class NetworkSettings:
     smartlink_port: int = SMARTLINK_PORT
     smartlink_broadcast_address: str = DEFAULT_BROADCAST
     poll_interval: timedelta = POLL_INTERVAL  # the YAML option is for tests
+    relay_port: int | None = RELAY_PORT  # on 127.0.0.1; None: no relay
 
     def endpoint_config(self) -> EndpointConfig:
         """Return the library's endpoint configuration."""
@@ -91,6 +97,7 @@ class S20Network:
         self.hass = hass
         self.settings = settings
         self.endpoint: S20Endpoint | None = None
+        self.relay: S20Relay | None = None
         self.clients: set[S20Client] = set()
         self._users: set[object] = set()
         self._remove_listener: Callable[[], None] | None = None
@@ -120,6 +127,7 @@ class S20Network:
                 self._remove_unsupported_listener = endpoint.add_unsupported_listener(self._async_on_unsupported)
                 self.endpoint = endpoint
                 _LOGGER.debug("Listening on UDP %s:%d", self.settings.bind_address, self.settings.port)
+                await self._async_open_relay(endpoint)
             self._users.add(user)
             return endpoint
 
@@ -140,8 +148,23 @@ class S20Network:
         finally:
             self.async_release(token)
 
+    async def _async_open_relay(self, endpoint: S20Endpoint) -> None:
+        """Offer the relay; a taken relay port costs only the relay (logged once per opening)."""
+        if self.settings.relay_port is None:
+            return
+        relay = S20Relay(endpoint, RelayConfig(port=self.settings.relay_port))
+        try:
+            await relay.open()
+        except EndpointError as err:
+            _LOGGER.warning("No relay for other programs on this host: %s", err)
+            return
+        self.relay = relay
+
     @callback
     def _async_close(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
+            self.relay = None
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None

@@ -1,4 +1,5 @@
-"""What switched the socket when Home Assistant did not: its button (or another app), or its timers.
+"""What switched the socket when Home Assistant did not: its button (or another app), its timers,
+or another program on this host through the integration's relay.
 
 Fired from the push path (the coordinator hears the client's push and says why, `DeviceEvent`);
 never for a switch Home Assistant asked for. Each event says which way the relay went (`action`).

@@ -25,6 +25,8 @@ from .const import (
     CONF_BROADCAST_LISTEN_ADDRESS,
     CONF_MAC,
     CONF_POLL_INTERVAL,
+    CONF_RELAY,
+    CONF_RELAY_PORT,
     CONF_REMOTE_PORT,
     CONF_REUSE_ADDRESS,
     CONF_SMARTLINK_BROADCAST_ADDRESS,
@@ -42,6 +44,7 @@ from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcas
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
 from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
+from .protocol.relay import RELAY_PORT
 from .schema import vol
 from .services import async_setup_services
 
@@ -64,6 +67,8 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional(CONF_SMARTLINK_PORT, default=SMARTLINK_PORT): cv.port,
                 vol.Optional(CONF_SMARTLINK_BROADCAST_ADDRESS, default=DEFAULT_BROADCAST): cv.string,
                 vol.Optional(CONF_POLL_INTERVAL, default=POLL_INTERVAL): cv.time_period,
+                vol.Optional(CONF_RELAY, default=True): cv.boolean,
+                vol.Optional(CONF_RELAY_PORT, default=RELAY_PORT): cv.port,
             }
         )
     },
@@ -88,6 +93,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         wifi_at_port=conf[CONF_WIFI_AT_PORT],
         smartlink_port=conf[CONF_SMARTLINK_PORT],
         smartlink_broadcast_address=conf[CONF_SMARTLINK_BROADCAST_ADDRESS],
+        relay_port=conf[CONF_RELAY_PORT] if conf[CONF_RELAY] else None,
     )
     network = S20Network(hass, settings)
     hass.data[DATA_NETWORK] = network

@@ -51,7 +51,7 @@ async def test_button_press_fires_button(
     entity_registry: er.EntityRegistry,
 ) -> None:
     assert entity_registry.async_get(EVENT).translation_key == "switched"
-    assert hass.states.get(EVENT).attributes["event_types"] == ["button", "timer"]
+    assert hass.states.get(EVENT).attributes["event_types"] == ["button", "timer", "other_controller"]
     sim_socket.press_button()
     await wait_for(lambda: fired, what="the press's event")
     sim_socket.press_button()

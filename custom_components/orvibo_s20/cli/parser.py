@@ -10,6 +10,7 @@ from ..client.endpoint import DEFAULT_BIND_HOST, DEFAULT_BROADCAST
 from ..pairing import AP_MODULE_HOST
 from ..pairing.provision import JOIN_TIMEOUT_S, SMARTLINK_TIMEOUT_S
 from ..protocol import PORT, SMARTLINK_PORT
+from ..protocol.relay import RELAY_PORT
 from . import values
 
 PROG = "python -m custom_components.orvibo_s20"
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"where scans go, repeatable (default {DEFAULT_BROADCAST})")
     net.add_argument("--broadcast-listen", type=values.host, metavar="ADDR",
                      help="also listen on this broadcast address (needed when --bind is a unicast address)")
+    net.add_argument("--relay-port", type=values.port, default=RELAY_PORT, metavar="N",
+                     help="when --port is taken (Home Assistant runs the integration), go through its relay "
+                     f"on 127.0.0.1:N (default {RELAY_PORT})")
     net.add_argument("--timeout", type=values.positive_float, default=5.0, metavar="S",
                      help="seconds to wait for each answer, resends included (default 5)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")

@@ -7,11 +7,23 @@ import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
+import logging
 
-from ..client import ClientTiming, DiscoveredSocket, EndpointConfig, S20Client, S20Endpoint, probe_host, probe_mac
+from ..client import (
+    ClientTiming,
+    DiscoveredSocket,
+    EndpointConfig,
+    RelayedEndpoint,
+    S20Client,
+    S20Endpoint,
+    probe_host,
+    probe_mac,
+)
 from ..client.endpoint import DEFAULT_BIND_HOST
-from ..protocol import S20ConnectionError
+from ..protocol import EndpointError, S20ConnectionError
 from .values import Target
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class TargetNotFoundError(S20ConnectionError):
@@ -39,9 +51,25 @@ def client_timing(args: argparse.Namespace) -> ClientTiming:
 
 @contextlib.asynccontextmanager
 async def open_endpoint(args: argparse.Namespace) -> AsyncIterator[S20Endpoint]:
-    """Open the endpoint for the command's duration (EndpointError names a taken port)."""
-    endpoint = S20Endpoint(endpoint_config(args))
-    await endpoint.open()
+    """Open the endpoint for the command's duration (EndpointError names a taken port).
+
+    When another program owns the port (Home Assistant running the integration), go through its
+    relay on loopback instead; with no relay there, the taken port is the error.
+    """
+    config = endpoint_config(args)
+    endpoint: S20Endpoint = S20Endpoint(config)
+    try:
+        await endpoint.open()
+    except EndpointError as err:
+        if not err.in_use:
+            raise
+        endpoint = RelayedEndpoint(config, relay_port=args.relay_port)
+        try:
+            await endpoint.open()
+        except EndpointError as relay_err:
+            _LOGGER.debug("%s", relay_err)
+            raise err from None
+        _LOGGER.debug("UDP port %d is taken: through the relay on 127.0.0.1:%d", config.port, args.relay_port)
     try:
         yield endpoint
     finally:

@@ -26,6 +26,10 @@ Theory of operation (PROTOCOL.md §3–§4):
   socket, the client holds requests back for `burst_guard_s`.
 * **Pushes.** `sf` from a button press, a timer or another controller updates the state and
   calls the listeners at once.
+* **Relayed requests.** A program on the host that talks to the socket through the relay
+  (client/relay.py) has its requests sent in turn with ours (`relay_request`), each holding the
+  queue until its reply or one RTO: never between a request of ours and its answer. A change
+  its `dc` asked for is marked `change_relayed`.
 """
 
 from __future__ import annotations
@@ -95,6 +99,9 @@ _REBOOT_CLOCK_SLACK_S = 60.0
 # one repeat of its state within this window; a push that confirms a command is always new.
 _SF_REPEAT_WINDOW_S = 0.15
 _CLOCK_SET_AFTER = 3155673600 + 31 * 86400
+# A relay client's `dc` went through our queue: a change to its state heard this soon after is
+# its doing (the push, or the `cl` reply to its resend when both pushes were lost).
+_RELAYED_CHANGE_WINDOW_S = 2.0
 
 
 def _cancelling() -> bool:
@@ -238,6 +245,9 @@ class S20Client:
         # Whether the latest change of `state` answered a request of ours (a `set_power` here):
         # the socket's push says nothing of its cause (PROTOCOL.md §3.5), so only we know.
         self.change_requested = False
+        # Whether it answered a relay client's `dc` instead (another program on this host).
+        self.change_relayed = False
+        self._relayed_power: tuple[bool, float] | None = None  # (state, until when)
         self._power_pending = False  # a set_power is waiting for its confirmation
         self.available = False
         self.product_id: str | None = None
@@ -261,7 +271,9 @@ class S20Client:
         self._device_clock_at = 0.0
         # The repeats still to come: (state, until when), one per push heard, oldest first.
         self._repeats: deque[tuple[bool, float]] = deque()
-        self._unregister: Callable[[], None] | None = endpoint.register(mac, host, self._on_message)
+        self._unregister: Callable[[], None] | None = endpoint.register(
+            mac, host, self._on_message, queue=self.relay_request
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -385,7 +397,13 @@ class S20Client:
         if state != self.state:
             self.state = state
             self.change_requested = requested
+            self.change_relayed = not requested and self._relayed_change(state)
             self._notify()
+
+    def _relayed_change(self, state: bool) -> bool:
+        """Whether a relay client's `dc` asked for this state just now (used up once taken)."""
+        relayed, self._relayed_power = self._relayed_power, None  # a change either way ends its wait
+        return relayed is not None and relayed[0] is state and _now() <= relayed[1]
 
     # --- the request queue ------------------------------------------------------------------
 
@@ -470,6 +488,43 @@ class S20Client:
         self._subscribed_at = None  # maybe forgotten by the socket: subscribe before the next request
         _LOGGER.debug("%s: %s timed out after %d attempts", self.mac, what, attempt)
         raise S20TimeoutError(f"{self.mac} at {self.host} did not answer {what}")
+
+    async def relay_request(self, datagram: bytes, request: ClientMessage, alive: Callable[[], bool]) -> bool:
+        """Send a relay client's datagram in turn with our requests; False if it was not sent.
+
+        It holds the queue until the socket's reply to it (same command) or one RTO: the relay
+        client resends by itself. A reply after that may still come, so the next request
+        waits it out. Not sent when the client stopped or the relay client is gone by its turn.
+        """
+        command = request.command
+        async with self._lock:
+            if self._stopped or not alive():
+                return False
+            await self._settle()
+            if (wait := self._quiet_until - _now()) > 0:
+                await asyncio.sleep(wait)
+            pending = _Pending(lambda m: True if m.command == command else None, None, _now() + self.timing.max_rto_s)
+            self._pending = pending
+            try:
+                if isinstance(request, PowerRequest):
+                    self._relayed_power = (request.state is PowerState.ON, _now() + _RELAYED_CHANGE_WINDOW_S)
+                pending.sent(_now())
+                self.endpoint.send_datagram(datagram, self.host)
+                if pending.result is None:
+                    waiter = pending.wait(self._rto())
+                    try:
+                        await waiter
+                    except asyncio.CancelledError:
+                        if self._stopped and waiter.cancelled() and not _cancelling():
+                            return True  # stop() ended the wait: the datagram went out
+                        raise
+                    finally:
+                        pending.stop_waiting()
+            finally:
+                self._pending = None
+            if pending.result is None:
+                self._settle_until = max(self._settle_until, _now() + self._rto())
+            return True
 
     def _stopped_error(self, what: str) -> S20ConnectionError:
         return S20ConnectionError(f"{self.mac}: the client stopped before {what} was answered")

@@ -18,7 +18,7 @@ injectable so tests run on the loopback LAN (127.0.0.0/8) instead of the real ne
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
 import errno
 import logging
@@ -45,6 +45,11 @@ DEFAULT_BROADCAST = "255.255.255.255"
 
 type MessageHandler = Callable[[DeviceMessage], None]
 type DiscoveryListener = Callable[[DiscoveryReply, str], None]
+# Every device datagram the endpoint reads, raw, with its source IP (the relay's feed).
+type DatagramTap = Callable[[bytes, str], None]
+# A socket's request queue, for a relay client's request: (datagram, its message, whether its
+# sender is still there) -> whether it was sent. S20Client.relay_request is one.
+type RelayQueue = Callable[[bytes, ClientMessage, Callable[[], bool]], Awaitable[bool]]
 
 # Our own discovery requests come back to a wildcard-bound endpoint; they are not errors.
 _OWN_REQUEST_LENGTHS = {b"qa": (6, 18), b"qg": (18,)}
@@ -93,6 +98,7 @@ class EndpointConfig:
 class _Route:
     host: str
     handler: MessageHandler
+    queue: RelayQueue | None = None
 
 
 class _Receiver(asyncio.DatagramProtocol):
@@ -120,6 +126,7 @@ class S20Endpoint:
         self._routes: dict[bytes, list[_Route]] = {}
         self._discovery_listeners: list[DiscoveryListener] = []
         self._unsupported_listeners: list[UnsupportedListener] = []
+        self._taps: list[DatagramTap] = []
         self._transports: list[asyncio.DatagramTransport] = []
 
     @property
@@ -163,6 +170,7 @@ class S20Endpoint:
                     "(another S20 controller?); stop it or choose another port",
                     host=host,
                     port=self.config.port,
+                    in_use=True,
                 ) from err
             raise EndpointError(
                 f"cannot listen on UDP {host}:{self.config.port}: {err.strerror}",
@@ -198,9 +206,14 @@ class S20Endpoint:
 
     # --- routing ---------------------------------------------------------------------------
 
-    def register(self, mac: Mac, host: str, handler: MessageHandler) -> Callable[[], None]:
-        """Route messages from this MAC at host to handler; returns the unregister callable."""
-        route = _Route(host, handler)
+    def register(
+        self, mac: Mac, host: str, handler: MessageHandler, *, queue: RelayQueue | None = None
+    ) -> Callable[[], None]:
+        """Route messages from this MAC at host to handler; returns the unregister callable.
+
+        `queue`: where a relay client's requests to this socket wait their turn (client/relay.py).
+        """
+        route = _Route(host, handler, queue)
         self._routes.setdefault(mac.raw, []).append(route)
 
         def unregister() -> None:
@@ -216,6 +229,15 @@ class S20Endpoint:
         """Accept a registered socket's messages from a new IP (it moved)."""
         for route in self._routes.get(mac.raw, ()):
             route.host = host
+
+    def relay_queue(self, mac: Mac, host: str) -> RelayQueue | None:
+        """The request queue of a client that controls this socket at host, if any."""
+        return next((r.queue for r in self._routes.get(mac.raw, ()) if r.host == host and r.queue), None)
+
+    def add_tap(self, tap: DatagramTap) -> Callable[[], None]:
+        """Call tap with every well-formed device datagram and its source IP, after routing it."""
+        self._taps.append(tap)
+        return lambda: self._taps.remove(tap)
 
     def add_discovery_listener(self, listener: DiscoveryListener) -> Callable[[], None]:
         """Call listener with every discovery reply or announcement and its source IP."""
@@ -251,6 +273,12 @@ class S20Endpoint:
             _LOGGER.debug("Dropped malformed datagram from %s: %s", addr[0], err)
             return
         host = addr[0]
+        if self._route(message, host):  # a spoofed one goes no further
+            for tap in tuple(self._taps):
+                tap(data, host)
+
+    def _route(self, message: DeviceMessage, host: str) -> bool:
+        """Hand a message to its clients; False when it came from the wrong IP for its MAC."""
         if isinstance(message, DiscoveryReply):
             if family_of_product(message.product_id) is Family.UNKNOWN:
                 self._unsupported(UnsupportedDevice(
@@ -262,12 +290,14 @@ class S20Endpoint:
         if not routes:
             if not isinstance(message, DiscoveryReply):
                 self.stats.unknown_mac += 1
-            return
+            return True
         handlers = [route.handler for route in routes if route.host == host]
         if not handlers:
             if not isinstance(message, DiscoveryReply):
                 self.stats.spoofed += 1
                 _LOGGER.debug("%s: dropped %s from %s, expected %s", message.mac, message.command, host, routes[0].host)
-            return
+                return False
+            return True  # a discovery reply from a new IP: the socket moved
         for handler in handlers:
             handler(message)
+        return True

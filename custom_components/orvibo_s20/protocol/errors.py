@@ -30,10 +30,11 @@ class S20TimeoutError(S20ConnectionError, TimeoutError):
 class EndpointError(S20ConnectionError):
     """The shared UDP endpoint could not be opened (typically: port already in use)."""
 
-    def __init__(self, message: str, *, host: str, port: int) -> None:
+    def __init__(self, message: str, *, host: str, port: int, in_use: bool = False) -> None:
         super().__init__(message)
         self.host = host
         self.port = port
+        self.in_use = in_use  # another program holds the port (its relay may be there)
 
 
 class PairingError(S20Error):
