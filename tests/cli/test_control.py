@@ -18,9 +18,9 @@ async def test_discover_lists_every_socket(simulator: Simulator, run_cli: RunCli
     b = simulator.add_socket(ip="127.0.0.3", name="Desk")
     result = await run_cli("discover", "--expect", "2")
     assert result.status == 0
-    assert result.lines[0].split() == ["IP", "MAC", "PRODUCT", "STATE"]
-    assert result.lines[1].split() == ["127.0.0.2", str(a.mac), "SOC005", "on"]
-    assert result.lines[2].split() == ["127.0.0.3", str(b.mac), "SOC005", "off"]
+    assert result.lines[0].split() == ["IP", "MAC", "KIND", "PRODUCT", "STATE"]
+    assert result.lines[1].split() == ["127.0.0.2", str(a.mac), "socket", "SOC005", "on"]
+    assert result.lines[2].split() == ["127.0.0.3", str(b.mac), "socket", "SOC005", "off"]
 
     result = await run_cli("discover", "--expect", "2", "--names", json_output=True)
     assert result.status == 0
@@ -38,7 +38,7 @@ async def test_discover_nothing_found(run_cli: RunCli) -> None:
     result = await run_cli("discover", "--window", "0.2")
     assert result.status == 0
     assert result.stdout == ""
-    assert "No S20 answered" in result.stderr
+    assert "No S20 or AllOne answered" in result.stderr
 
 
 async def test_info_by_ip_and_by_mac(simulator: Simulator, run_cli: RunCli) -> None:

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from ..client import DiscoveredSocket, S20Endpoint, discover
-from ..protocol import EncodeError, S20Error, SocketData, clock_from_datetime, datetime_from_clock
+from ..protocol import DeviceFamily, EncodeError, S20Error, SocketData, clock_from_datetime, datetime_from_clock
 from .output import (
     JsonValue,
     Output,
@@ -25,12 +25,12 @@ _CLOCK_SET_AFTER = datetime(2000, 2, 1, tzinfo=UTC)
 
 
 async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
-    """Broadcast `qa` and list who answers."""
+    """Broadcast `qa` and list who answers: sockets and AllOnes, each with its kind."""
     async with open_endpoint(args) as endpoint:
-        found = await discover(endpoint, window_s=args.window, expected=args.expect)
+        found = await discover(endpoint, window_s=args.window, expected=args.expect, families=tuple(DeviceFamily))
         names = await _names(endpoint, found, args) if args.names else {}
-    header = ["IP", "MAC", "PRODUCT", "STATE"] + (["NAME"] if args.names else [])
-    rows = [[s.host, str(s.mac), s.product_id, state_text(s.is_on) or "?"] for s in found]
+    header = ["IP", "MAC", "KIND", "PRODUCT", "STATE"] + (["NAME"] if args.names else [])
+    rows = [[s.host, str(s.mac), str(s.family), s.product_id, state_text(s.is_on) or "-"] for s in found]
     if args.names:
         rows = [row + [names.get(s.host) or "-"] for row, s in zip(rows, found, strict=True)]
     data: list[JsonValue] = []
@@ -40,7 +40,7 @@ async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
             entry["name"] = names.get(s.host)
         data.append(entry)
     if not found and not out.as_json:
-        out.progress(f"No S20 answered within {args.window:g} s.")
+        out.progress(f"No S20 or AllOne answered within {args.window:g} s.")
     out.result(data, table([header, *rows]) if found else "")
 
 
@@ -51,6 +51,8 @@ async def _names(
     timing = client_timing(args)
 
     async def name_of(socket: DiscoveredSocket) -> str | None:
+        if socket.family is not DeviceFamily.SOCKET:
+            return None  # table 4 is only known on a socket
         client = await attach(endpoint, socket, timing)
         try:
             return (await client.read_socket_data()).name

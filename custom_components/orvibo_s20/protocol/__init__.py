@@ -11,6 +11,8 @@ from .allone import (
     LearnRequest,
     RfAck,
     RfRequest,
+    code_from_text,
+    code_to_text,
 )
 from .clock import clock_from_datetime, datetime_from_clock
 from .codec import (
@@ -77,7 +79,7 @@ from .tables import SocketData, TableVersion, Timer, TimezoneBlock, decode_name,
 
 __all__ = [
     "DEFAULT_RF_KEY", "MAX_CODE_LENGTH", "ButtonPress", "DeviceFamily", "EmitAck", "EmitRequest",
-    "LearnAck", "LearnRequest", "LearnedCode", "RfAck", "RfRequest", "family_of",
+    "LearnAck", "LearnRequest", "LearnedCode", "RfAck", "RfRequest", "code_from_text", "code_to_text", "family_of",
     "AT_PORT", "COUNTDOWN_MAX_S", "NAME_LENGTH", "PORT", "SMARTLINK_PORT",
     "Ack", "ClientMessage", "ClockRequest", "Command", "CountdownMode", "CountdownReply",
     "CountdownRequest", "DecodeError", "DeviceMessage", "DiscoverMacRequest", "DiscoverRequest",

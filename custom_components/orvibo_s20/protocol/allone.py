@@ -11,6 +11,8 @@ Offsets below count from the start of the payload (after the 6-byte header): 0â€
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 import struct
 from typing import ClassVar
@@ -135,6 +137,29 @@ class ButtonPress:
 type AllOneClientMessage = LearnRequest | EmitRequest | RfRequest
 type AllOneDeviceMessage = LearnAck | LearnedCode | EmitAck | RfAck | ButtonPress
 ALLONE_MESSAGES = (LearnRequest, EmitRequest, RfRequest, LearnAck, LearnedCode, EmitAck, RfAck, ButtonPress)
+
+
+# --- codes as text -------------------------------------------------------------------------
+
+CODE_PREFIX = "b64:"  # the raw-code form SmartIR and Broadlink users already have
+
+
+def code_from_text(text: str) -> bytes:
+    """Read a code given as base64, with or without the `b64:` prefix. Raises EncodeError."""
+    body = text.strip()
+    if body.lower().startswith(CODE_PREFIX):
+        body = body[len(CODE_PREFIX) :]
+    try:
+        code = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise EncodeError(f"a code is base64 (optionally after {CODE_PREFIX!r}): {err}") from None
+    _code(code)  # empty or too long: refused here, before anything is sent
+    return code
+
+
+def code_to_text(code: bytes) -> str:
+    """Write a code as base64 (what `code_from_text` reads back)."""
+    return base64.b64encode(code).decode("ascii")
 
 
 # --- encode --------------------------------------------------------------------------------
