@@ -1,8 +1,9 @@
-"""Run simulated S20 sockets on the loopback LAN until SIGINT/SIGTERM.
+"""Run simulated S20 sockets (and AllOnes) on the loopback LAN until SIGINT/SIGTERM.
 
-    python -m simulator --port 10000 --sockets 3 --first-ip 127.0.0.2 --control 127.0.0.1:8765
+    python -m simulator --port 10000 --sockets 3 --allones 1 --first-ip 127.0.0.2 --control 127.0.0.1:8765
 
-Prints one line per socket: `<ip> <mac> <name>`. The control port speaks the JSON-lines
+Prints one line per socket: `<ip> <mac> <name>`, then one per AllOne, on the next IPs, named
+`AllOne <n>`. The control port speaks the JSON-lines
 protocol of `simulator/control.py`. `--wifi ap|smartlink` adds a socket waiting to be paired
 (`simulator/wifi.py`): it prints `wifi <mode> <address>:<port> <mac>`, and `joined <ip> <mac>`
 once paired.
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reply-port", type=int, help="port replies go to (default: --port)")
     parser.add_argument("--broadcast", default=DEFAULT_BROADCAST, help="announcement address (default %(default)s)")
     parser.add_argument("--sockets", type=int, default=1, help="how many sockets (default %(default)s)")
+    parser.add_argument("--allones", type=int, default=0,
+                        help="how many AllOne IR/RF blasters after the sockets (default %(default)s)")
     parser.add_argument("--first-ip", default=FIRST_IP, help="IP of the first socket; the next ones follow")
     parser.add_argument("--firmware", choices=("new", "old", "mixed"), default="new",
                         help="table-4 layout: fw 26 (190 bytes), old fw 10 (138 bytes), or alternating")
@@ -99,6 +102,8 @@ async def _run(args: argparse.Namespace) -> None:
         firmware = args.firmware if args.firmware != "mixed" else ("new", "old")[n % 2]
         name = None if args.unnamed else f"{args.name_prefix} {n + 1}"
         sim.add_socket(ip=str(first + n), firmware=firmware, name=name, clock=clock)
+    for n in range(args.allones):
+        sim.add_allone(ip=str(first + args.sockets + n), name=None if args.unnamed else f"AllOne {n + 1}", clock=clock)
     await sim.start()
     control = None
     if args.control:
@@ -108,7 +113,7 @@ async def _run(args: argparse.Namespace) -> None:
         print(device.ip, device.mac, device.name or "", flush=True)
     module, joined = await _start_wifi(sim, args) if args.wifi else (None, None)
     logging.getLogger(__name__).info(
-        "%d sockets on UDP %d%s", len(sim), sim.port, f", control on {args.control[0]}:{control.port}" if control else ""
+        "%d devices on UDP %d%s", len(sim), sim.port, f", control on {args.control[0]}:{control.port}" if control else ""
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -19,6 +19,12 @@ line, `{"ok": true, ...}` or `{"ok": false, "error": "..."}`. Operations:
 | `clock` | mac, clock (seconds since 1900) | |
 | `timer` | mac, time (`HH:MM[:SS]`, the socket's local time), action (bool), weekdays (Weekday bits) or date (ISO), code (optional) | `code` of the stored timer (as the vendor app would store it) |
 | `counters` | | the simulator's counters |
+| `add` with `kind: "allone"` | ip, mac, name, product_id (all optional) | the new AllOne's summary |
+| `learn` | mac (an AllOne), code (base64) | `learned`: whether it was in learning mode and took the code |
+| `emitted` | mac (an AllOne) | `emitted`: every code it sent out, oldest first: kind (ir/rf), code (base64), at, request_id, rf_key, state |
+
+`press` on an AllOne presses its button (a `di` to every subscriber) and answers `state: false`.
+Summaries carry `kind` (`socket` or `allone`); `get` on an AllOne adds `learning` and `emitted`.
 
 JSON objects are dicts of `Any` on purpose: this is the wire format for scripts.
 """
@@ -26,6 +32,8 @@ JSON objects are dicts of `Any` on purpose: this is the wire format for scripts.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from dataclasses import asdict, fields, replace
 from datetime import date, time
 import json
@@ -35,6 +43,7 @@ from typing import Any, Self
 
 from custom_components.orvibo_s20.protocol import PowerState, Timer, Weekday, datetime_from_clock
 
+from .allone import Emission, VirtualAllOne
 from .device import VirtualSocket
 from .faults import Faults
 from .homemate import HEARTBEAT_FRAME, HELLO_FRAME
@@ -62,6 +71,7 @@ def socket_summary(device: VirtualSocket) -> JsonObject:
     return {
         "firmware": device.firmware,
         "ip": device.ip,
+        "kind": "allone" if isinstance(device, VirtualAllOne) else "socket",
         "mac": str(device.mac),
         "name": device.name,
         "online": device.online,
@@ -72,6 +82,15 @@ def socket_summary(device: VirtualSocket) -> JsonObject:
 
 def socket_detail(device: VirtualSocket) -> JsonObject:
     """Describe everything a test may want to check about a socket (the `get` answer)."""
+    if isinstance(device, VirtualAllOne):
+        return {
+            **socket_summary(device),
+            "clock": device.clock,
+            "counters": device.counters.as_dict(),
+            "emitted": [emission_summary(e) for e in device.emitted],
+            "learning": device.learning,
+            "subscribers": list(device.subscribers),
+        }
     data = device.socket_data
     countdown = device.countdown
     moment = datetime_from_clock(device.clock)
@@ -109,6 +128,25 @@ def socket_detail(device: VirtualSocket) -> JsonObject:
             for timer in device.timers.values()
         ],
     }
+
+
+def emission_summary(emission: Emission) -> JsonObject:
+    """Describe one code an AllOne emitted (the `emitted` answer)."""
+    return {
+        "at": emission.at,
+        "code": base64.b64encode(emission.code).decode("ascii"),
+        "kind": emission.kind,
+        "request_id": emission.request_id,
+        "rf_key": emission.rf_key,
+        "state": emission.state,
+    }
+
+
+def _code(request: JsonObject) -> bytes:
+    try:
+        return base64.b64decode(str(request["code"]), validate=True)
+    except binascii.Error as err:
+        raise ValueError(f"code is not base64: {err}") from err
 
 
 def _dataclass_changes(cls: type[Faults | Timing], request: JsonObject) -> JsonObject:
@@ -201,6 +239,10 @@ class ControlServer:
             case "timing":
                 sim.timing = replace(sim.timing, **_dataclass_changes(Timing, request))
                 return {"timing": asdict(sim.timing)}
+            case "add" if request.get("kind") == "allone":
+                allone = sim.add_allone(ip=request.get("ip"), mac=request.get("mac"), name=request.get("name"),
+                                        product_id=request.get("product_id", "IRD013"))
+                return socket_summary(allone)
             case "add":
                 device = sim.add_socket(
                     ip=request.get("ip"), mac=request.get("mac"), firmware=request.get("firmware", "new"),
@@ -243,6 +285,10 @@ class ControlServer:
                 timer = _timer(request, device)
                 device.add_timer(timer)
                 return {"code": timer.code}
+            case "learn":
+                return {"learned": sim.allone(device.mac).point_code(_code(request))}
+            case "emitted":
+                return {"emitted": [emission_summary(e) for e in sim.allone(device.mac).emitted]}
         raise ValueError(f"unknown op {op!r}")
 
 
@@ -349,6 +395,15 @@ class ControlClient:
     async def add_timer(self, mac: str, **timer: Any) -> int:
         """Store a timer in a socket (the `timer` op's fields); returns its code."""
         return int((await self.request({"op": "timer", "mac": mac, **timer}))["code"])
+
+    async def learn(self, mac: str, code: bytes) -> bool:
+        """Point a code at an AllOne; whether it was learning and took it."""
+        answer = await self.request({"op": "learn", "mac": mac, "code": base64.b64encode(code).decode("ascii")})
+        return bool(answer["learned"])
+
+    async def emitted(self, mac: str) -> list[JsonObject]:
+        """Every code an AllOne emitted, oldest first."""
+        return list((await self.request({"op": "emitted", "mac": mac}))["emitted"])
 
     async def set_faults(self, **faults: float) -> JsonObject:
         """Change the network faults (Faults field names, or loss / latency_s)."""

@@ -22,6 +22,7 @@ class SimCounters:
     send_errors: int = 0
     duplicated: int = 0  # extra copies made by the fault injector
     foreign: int = 0  # datagrams from outside 127.0.0.0/8, never answered
+    dropped_asleep: int = 0  # the first datagram to an AllOne idle for allone_sleep_after_s
 
     def as_dict(self) -> dict[str, int]:
         """Return the counters as a plain dict."""
@@ -44,6 +45,11 @@ class SocketCounters:
     countdowns_fired: int = 0
     timers_fired: int = 0
     reboots: int = 0
+    # An AllOne's (zero on a socket).
+    dropped_asleep: int = 0
+    codes_learned: int = 0  # learned-code frames sent
+    codes_emitted: int = 0  # IR and RF codes emitted
+    emits_refused: int = 0  # `ic` with the id of the previous one: acked, not emitted again
 
     def as_dict(self) -> dict[str, int]:
         """Return the counters as a plain dict."""

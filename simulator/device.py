@@ -473,8 +473,14 @@ class VirtualSocket:
             case TimezoneRequest():
                 self._set_timezone_block(message)
                 self._reply(Ack(command=Command.TIMEZONE, mac=self.mac, session=self._ack_session), host, delay)
+            case _:
+                self._handle_other(message, host, delay)
         if subscribed:
             self._subscribers[host] = now  # any request keeps the subscription alive (§4.2)
+
+    def _handle_other(self, message: ClientMessage, host: str, delay: float) -> None:
+        """A request of another device family from a subscribed peer: a socket ignores it."""
+        self._net.counters.ignored_unsupported += 1
 
     @property
     def _ack_session(self) -> bytes:

@@ -35,6 +35,7 @@ from custom_components.orvibo_s20.protocol import (
     decode_from_client,
 )
 
+from .allone import ALLONE_PRODUCT_ID, VirtualAllOne
 from .counters import SimCounters
 from .device import VirtualSocket
 from .faults import FaultInjector, Faults
@@ -199,20 +200,13 @@ class Simulator:
             clock: device clock (seconds since 1900); default: just booted, 2000-01-01.
             socket_data: table 4 to start from (e.g. decoded from a capture).
         """
-        ip = self._check_new_ip(ip if ip is not None else self._next_ip())
-        the_mac = self._new_mac(ip) if mac is None else (mac if isinstance(mac, Mac) else Mac.parse(mac))
-        if the_mac in self._by_mac:
-            raise ValueError(f"a socket with MAC {the_mac} already exists")
+        ip, the_mac = self._new_address(ip, mac)
         device = VirtualSocket(
             self, mac=the_mac, ip=ip, firmware=firmware, name=name, state=state, product_id=product_id,
             clock=BOOT_CLOCK if clock is None else clock, cloud_connected=cloud_connected,
             socket_data=socket_data,
         )
-        self._by_mac[the_mac] = device
-        self._by_ip[ip] = device
-        if self.started:
-            self._server.add_host(ip)
-            device.start_announcing()
+        self._plug(device)
         return device
 
     @property
@@ -238,6 +232,46 @@ class Simulator:
         device.stop()
         device.online = False
         device.epoch += 1
+
+    def add_allone(
+        self,
+        *,
+        ip: str | None = None,
+        mac: Mac | str | None = None,
+        name: str | None = None,
+        product_id: str = ALLONE_PRODUCT_ID,
+        clock: int | None = None,
+        cloud_connected: bool = False,
+    ) -> VirtualAllOne:
+        """Plug in an AllOne (IR + RF 433 blaster) beside the sockets; same addressing as add_socket."""
+        ip, the_mac = self._new_address(ip, mac)
+        device = VirtualAllOne(
+            self, mac=the_mac, ip=ip, name=name, product_id=product_id,
+            clock=BOOT_CLOCK if clock is None else clock, cloud_connected=cloud_connected,
+        )
+        self._plug(device)
+        return device
+
+    def allone(self, key: SocketKey) -> VirtualAllOne:
+        """Return the AllOne with this MAC or IP; KeyError if there is none (or it is a socket)."""
+        device = self.get(key)
+        if not isinstance(device, VirtualAllOne):
+            raise KeyError(f"{key} is a socket, not an AllOne")
+        return device
+
+    def _new_address(self, ip: str | None, mac: Mac | str | None) -> tuple[str, Mac]:
+        ip = self._check_new_ip(ip if ip is not None else self._next_ip())
+        the_mac = self._new_mac(ip) if mac is None else (mac if isinstance(mac, Mac) else Mac.parse(mac))
+        if the_mac in self._by_mac:
+            raise ValueError(f"a socket with MAC {the_mac} already exists")
+        return ip, the_mac
+
+    def _plug(self, device: VirtualSocket) -> None:
+        self._by_mac[device.mac] = device
+        self._by_ip[device.ip] = device
+        if self.started:
+            self._server.add_host(device.ip)
+            device.start_announcing()
 
     def remove_socket(self, key: SocketKey) -> None:
         """Unplug a socket for good."""

@@ -47,3 +47,8 @@ class Timing:
     # Not captured either way; pushing is what every peer library tolerates, and a client
     # waiting for `sf` to confirm a command needs it.
     push_on_unchanged: bool = True
+    # The AllOne (simulator/allone.py): after this many seconds without a datagram it sleeps and
+    # drops the first one that comes (it wakes on it); None: it never sleeps. Its learning mode
+    # lasts learn_window_s (asyncio-orvibo waits at most 40 s for a code).
+    allone_sleep_after_s: float | None = 30.0
+    learn_window_s: float = 40.0

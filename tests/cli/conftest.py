@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 import json
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from custom_components.orvibo_s20.cli import async_main
-from simulator import Simulator, Timing
+from simulator import Simulator, Timing, VirtualAllOne
 from tests.loopback import (  # noqa: F401 (fixtures)
     AP_HOST,
     BROADCAST,
@@ -22,6 +23,7 @@ from tests.loopback import (  # noqa: F401 (fixtures)
     no_home_assistant,
     simulator_fixture,
     smartlink_port_fixture,
+    wait_for,
 )
 
 # A short discovery burst (the real one is 10 × 15 ms) so each command's wait for it is short;
@@ -79,3 +81,8 @@ make_module = module_factory_fixture()
 
 
 simulator = simulator_fixture(SIM_TIMING)  # this directory's timing
+
+
+async def wait_for_learning(allone: VirtualAllOne, task: asyncio.Task[CliResult]) -> None:
+    """Wait until the AllOne is in learning mode for the CLI (or the CLI ended: its result tells why)."""
+    await wait_for(lambda: allone.learning or task.done(), timeout=15.0)

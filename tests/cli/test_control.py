@@ -19,9 +19,9 @@ async def test_discover_lists_every_socket(simulator: Simulator, run_cli: RunCli
     b = simulator.add_socket(ip="127.0.0.3", name="Desk")
     result = await run_cli("discover", "--expect", "2")
     assert result.status == 0
-    assert result.lines[0].split() == ["IP", "MAC", "PRODUCT", "STATE"]
-    assert result.lines[1].split() == ["127.0.0.2", str(a.mac), "SOC005", "on"]
-    assert result.lines[2].split() == ["127.0.0.3", str(b.mac), "SOC005", "off"]
+    assert result.lines[0].split() == ["IP", "MAC", "KIND", "PRODUCT", "STATE"]
+    assert result.lines[1].split() == ["127.0.0.2", str(a.mac), "socket", "SOC005", "on"]
+    assert result.lines[2].split() == ["127.0.0.3", str(b.mac), "socket", "SOC005", "off"]
 
     result = await run_cli("discover", "--expect", "2", "--names", json_output=True)
     assert result.status == 0
@@ -39,7 +39,7 @@ async def test_discover_nothing_found(run_cli: RunCli) -> None:
     result = await run_cli("discover", "--window", "0.2")
     assert result.status == 0
     assert result.stdout == ""
-    assert "No S20 answered" in result.stderr
+    assert "No S20 or AllOne answered" in result.stderr
 
 
 async def test_info_by_ip_and_by_mac(simulator: Simulator, run_cli: RunCli) -> None:
@@ -210,8 +210,8 @@ async def test_discover_names_what_it_cannot_control(simulator: Simulator, run_c
     result = await run_cli("discover", "--window", "0.5")
     assert result.status == 0
     assert [re.split(r"\s{2,}", line) for line in result.lines] == [
-        ["IP", "MAC", "PRODUCT", "STATE"],
-        ["127.0.0.2", str(lamp.mac), "SOC005", "off"],
+        ["IP", "MAC", "KIND", "PRODUCT", "STATE"],
+        ["127.0.0.2", str(lamp.mac), "socket", "SOC005", "off"],
         [""],
         ['Found, but not supported (see "Supported devices" in the README):'],
         ["127.0.0.40", "HomeMate", "encrypted cloud protocol"],
@@ -230,7 +230,7 @@ async def test_discover_with_only_a_homemate_device(simulator: Simulator, run_cl
     simulator.add_homemate(ip="127.0.0.40")
     result = await run_cli("discover", "--window", "0.5")
     assert result.status == 0
-    assert "No S20 answered within 0.5 s." in result.stderr
+    assert "No S20 or AllOne answered within 0.5 s." in result.stderr
     assert result.lines == [
         'Found, but not supported (see "Supported devices" in the README):',
         "127.0.0.40  HomeMate  encrypted cloud protocol",

@@ -11,7 +11,7 @@ import asyncio
 
 from custom_components.orvibo_s20.client import S20Endpoint, discover
 from custom_components.orvibo_s20.client.unsupported import UnsupportedDevice, collect_unsupported
-from custom_components.orvibo_s20.protocol.families import Family
+from custom_components.orvibo_s20.protocol.families import UnsupportedFamily
 from simulator import Simulator
 
 from .conftest import wait_for
@@ -26,7 +26,7 @@ async def test_a_scan_names_a_homemate_device_and_counts_its_frames(
     async with collect_unsupported(endpoint) as unsupported:
         found = await discover(endpoint)
     assert [socket.mac for socket in found] == [lamp.mac]
-    assert unsupported == [UnsupportedDevice(family=Family.HOMEMATE, host="127.0.0.40")]
+    assert unsupported == [UnsupportedDevice(family=UnsupportedFamily.HOMEMATE, host="127.0.0.40")]
     assert unsupported[0].label == "HomeMate at 127.0.0.40"
     assert unsupported[0].reason == "encrypted cloud protocol"
     # It answered each of the scan's three broadcasts: every frame it sent was counted, none
@@ -44,7 +44,7 @@ async def test_a_scan_names_a_device_with_an_unknown_product_id(simulator: Simul
         found = await discover(endpoint)
     assert [socket.mac for socket in found] == [lamp.mac]
     assert unsupported == [
-        UnsupportedDevice(family=Family.UNKNOWN, host="127.0.0.41", mac=stranger.mac, product_id="KEP001")
+        UnsupportedDevice(family=UnsupportedFamily.UNKNOWN, host="127.0.0.41", mac=stranger.mac, product_id="KEP001")
     ]
     assert unsupported[0].label == f"Orvibo KEP001 {stranger.mac} at 127.0.0.41"
     assert unsupported[0].reason == "unknown product id"
@@ -61,7 +61,7 @@ async def test_an_idle_endpoint_counts_homemate_broadcasts(simulator: Simulator,
     await asyncio.sleep(2.5)  # at 0, 1 and 2 s
     assert homemate.heard == 0  # nobody asked it anything
     assert endpoint.stats.homemate == homemate.sent == 3
-    assert heard == [UnsupportedDevice(family=Family.HOMEMATE, host="127.0.0.40")] * 3
+    assert heard == [UnsupportedDevice(family=UnsupportedFamily.HOMEMATE, host="127.0.0.40")] * 3
     remove()
     simulator.remove_homemate("127.0.0.40")
     await asyncio.sleep(2.0)

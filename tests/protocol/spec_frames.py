@@ -53,12 +53,19 @@ class FrameRule:
     rt_records: bool = False  # an `rt` reply: records from byte 28 to the end
     # Offset → the values the spec allows there, checked when the frame is that long.
     values: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    # An AllOne code: a u16 LE length at this offset counting the bytes after it, to the end.
+    code_length_at: int | None = None
+    # The same id sent as another message (an AllOne's RF `dc`, its learned-code `ls`).
+    or_else: FrameRule | None = None
 
     def allows_length(self, length: int) -> bool:
-        """Whether a frame of this many bytes can be this message."""
+        """Whether a frame of this many bytes can be this message (or its alternative)."""
         if self.at_least is not None:
-            return length >= self.at_least
-        return length in self.lengths
+            if length >= self.at_least:
+                return True
+        elif length in self.lengths:
+            return True
+        return self.or_else is not None and self.or_else.allows_length(length)
 
 
 def _product_id(start: int) -> dict[int, frozenset[int]]:
@@ -70,12 +77,17 @@ _DISCOVERY_REPLY = FrameRule(lengths=frozenset({41, 42}), values={**_product_id(
 # Every 23-byte ack: MAC PAD, 4 session bytes, one status byte, always 00 (never the state, §3.4).
 _ACK = FrameRule(lengths=frozenset({23}))
 
+# The AllOne (docs/ALLONE.md): an RF `dc` carries session, id, state, key and an RF id of 1+ bytes;
+# a code is `<len u16 LE><code>` ending the frame, never empty.
+_RF = FrameRule(at_least=28, values={24: _STATE})
+_CODE_FRAME = FrameRule(at_least=27, code_length_at=24)
+
 RULES: dict[tuple[Side, Command], FrameRule] = {
     # --- what a socket sends (§2 "S→C") ---
     (Side.SOCKET, Command.DISCOVER): _DISCOVERY_REPLY,
     (Side.SOCKET, Command.DISCOVER_MAC): _DISCOVERY_REPLY,
     (Side.SOCKET, Command.SUBSCRIBE): FrameRule(lengths=frozenset({24}), values={23: _STATE}),  # §3.3
-    (Side.SOCKET, Command.POWER): _ACK,  # §3.4
+    (Side.SOCKET, Command.POWER): FrameRule(lengths=frozenset({23}), or_else=_RF),  # §3.4; the AllOne's RF answer
     (Side.SOCKET, Command.STATE): FrameRule(lengths=frozenset({23}), values={22: _STATE}),  # §3.5
     (Side.SOCKET, Command.HEARTBEAT): _ACK,  # §3.6
     (Side.SOCKET, Command.READ_TABLE): FrameRule(at_least=RT_REPLY_HEADER, rt_records=True),  # §3.7
@@ -84,11 +96,14 @@ RULES: dict[tuple[Side, Command], FrameRule] = {
     (Side.SOCKET, Command.CLOCK): _ACK,  # §3.10
     (Side.SOCKET, Command.TIMEZONE): _ACK,  # §3.11
     (Side.SOCKET, Command.PASSWORD): _ACK,  # §3.12, the LAN client's 23 bytes
+    (Side.SOCKET, Command.LEARN): FrameRule(lengths=frozenset({24}), or_else=_CODE_FRAME),  # ack, learned code
+    (Side.SOCKET, Command.EMIT): FrameRule(lengths=frozenset({25})),
+    (Side.SOCKET, Command.BUTTON): FrameRule(at_least=18),  # no source gives its bytes after MAC PAD
     # --- what a controller sends (§2 "C→S") ---
     (Side.CONTROLLER, Command.DISCOVER): FrameRule(lengths=frozenset({6, 18})),  # 18: GD-js appends MAC PAD
     (Side.CONTROLLER, Command.DISCOVER_MAC): FrameRule(lengths=frozenset({18})),
     (Side.CONTROLLER, Command.SUBSCRIBE): FrameRule(lengths=frozenset({30, 34})),  # LAN / cloud with session
-    (Side.CONTROLLER, Command.POWER): FrameRule(lengths=frozenset({23}), values={22: _STATE}),
+    (Side.CONTROLLER, Command.POWER): FrameRule(lengths=frozenset({23}), values={22: _STATE}, or_else=_RF),
     (Side.CONTROLLER, Command.HEARTBEAT): FrameRule(lengths=frozenset({22})),
     (Side.CONTROLLER, Command.READ_TABLE): FrameRule(lengths=frozenset({29})),
     # tm: the op is a big-endian u16, 0000 add, 0001 modify, 0002 delete; the data is any length.
@@ -103,6 +118,8 @@ RULES: dict[tuple[Side, Command], FrameRule] = {
     (Side.CONTROLLER, Command.TIMEZONE): FrameRule(lengths=frozenset({34})),
     (Side.CONTROLLER, Command.PASSWORD): FrameRule(lengths=frozenset({46})),
     (Side.CONTROLLER, Command.LOGOUT): FrameRule(lengths=frozenset({18})),
+    (Side.CONTROLLER, Command.LEARN): FrameRule(lengths=frozenset({24})),
+    (Side.CONTROLLER, Command.EMIT): _CODE_FRAME,
 }
 
 # Table → the size every one of its records has; table 4 holds exactly one record of either size.
@@ -164,8 +181,21 @@ def spec_accepts(datagram: bytes, side: Side) -> bool:
     if not header_ok(datagram) or (command := command_of(datagram)) is None:
         return False
     rule = RULES.get((side, command))
-    if rule is None or not rule.allows_length(len(datagram)):
+    while rule is not None:
+        if _rule_accepts(rule, datagram):
+            return True
+        rule = rule.or_else
+    return False
+
+
+def _rule_accepts(rule: FrameRule, datagram: bytes) -> bool:
+    length = len(datagram)
+    if not (length >= rule.at_least if rule.at_least is not None else length in rule.lengths):
         return False
-    if any(offset < len(datagram) and datagram[offset] not in allowed for offset, allowed in rule.values.items()):
+    if any(offset < length and datagram[offset] not in allowed for offset, allowed in rule.values.items()):
         return False
+    if rule.code_length_at is not None:
+        (code,) = struct.unpack_from("<H", datagram, rule.code_length_at)
+        if code != length - rule.code_length_at - 2:
+            return False
     return not rule.rt_records or _rt_records_ok(datagram)

@@ -15,10 +15,10 @@ import pytest
 
 from custom_components.orvibo_s20.protocol import DecodeError, decode_from_device
 from custom_components.orvibo_s20.protocol.families import (
-    Family,
+    DeviceFamily,
     HomeMateFrame,
     decode_homemate,
-    family_of_product,
+    family_of,
     is_homemate,
 )
 
@@ -118,10 +118,11 @@ def test_no_captured_s20_frame_is_taken_for_a_homemate_one(vector: dict[str, obj
 @pytest.mark.parametrize(
     ("product_id", "family"),
     [
-        ("SOC001", Family.SOCKET), ("SOC002", Family.SOCKET), ("SOC005", Family.SOCKET),
-        ("IRD012", Family.ALLONE), ("IRD013", Family.ALLONE),
-        ("IRD005", Family.UNKNOWN), ("KEP001", Family.UNKNOWN), ("RFG001", Family.UNKNOWN), ("soc005", Family.UNKNOWN),
+        ("SOC001", DeviceFamily.SOCKET), ("SOC002", DeviceFamily.SOCKET), ("SOC005", DeviceFamily.SOCKET),
+        ("IRD012", DeviceFamily.ALLONE), ("IRD013", DeviceFamily.ALLONE),
+        ("IRD005", None), ("KEP001", None), ("RFG001", None), ("soc005", None),
     ],
 )
-def test_family_of_a_product_id(product_id: str, family: Family) -> None:
-    assert family_of_product(product_id) is family
+def test_family_of_a_product_id(product_id: str, family: DeviceFamily | None) -> None:
+    """Sockets by their `SOC` prefix, the AllOne by its own two ids; anything else is unknown."""
+    assert family_of(product_id) is family

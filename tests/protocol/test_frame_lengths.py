@@ -28,6 +28,14 @@ import pytest
 
 from custom_components.orvibo_s20.protocol import (
     Ack,
+    ButtonPress,
+    EmitAck,
+    EmitRequest,
+    LearnAck,
+    LearnedCode,
+    LearnRequest,
+    RfAck,
+    RfRequest,
     ClockRequest,
     Command,
     CountdownReply,
@@ -61,6 +69,7 @@ from custom_components.orvibo_s20.protocol.const import PAD
 from custom_components.orvibo_s20.protocol.tables import split_records
 
 from . import CAPTURED_MAC, VECTORS, fill_template, vector_bytes, vector_named
+from .test_allone_codec import allone_vector
 from .spec_frames import (
     RT_REPLY_HEADER,
     RULES,
@@ -182,6 +191,15 @@ ROWS = [
         frame=vector_bytes("ts timezone set reply")),
     Row(name="mp ack to the LAN client", section="§3.12", side=SOCKET, length=23, message=Ack,
         frame=vector_bytes("mp reply to LAN app")),
+    # The AllOne's own frames (docs/ALLONE.md, allone_vectors.json).
+    Row(name="ls ack", side=SOCKET, length=24, message=LearnAck, frame=allone_vector("ls learning mode ack")),
+    Row(name="ls learned code", side=SOCKET, length=178, message=LearnedCode,
+        frame=allone_vector("ls learned IR code, 152 bytes")),
+    Row(name="ic ack", side=SOCKET, length=25, message=EmitAck, frame=allone_vector("ic emit ack (cloud connected)")),
+    Row(name="di button press", side=SOCKET, length=23, message=ButtonPress, frame=allone_vector("di button press"),
+        short_decodes=True, long_decodes=True),  # any tail after MAC PAD is kept
+    Row(name="dc RF answer", side=SOCKET, length=30, message=RfAck, frame=allone_vector("dc RF answer from the AllOne"),
+        short_decodes=True, long_decodes=True),  # the RF id is any length from 1 byte
     # --- what a controller sends: decode_from_client (the simulator's side) -----------------
     Row(name="qa request", section="§3.1", side=CONTROLLER, length=6, message=DiscoverRequest,
         frame=_captured("qa global discovery request")),
@@ -219,6 +237,12 @@ ROWS = [
         frame=vector_bytes("mp modify remote password request (LAN)")),
     Row(name="lt", section="§2", side=CONTROLLER, length=18, message=LogoutRequest,
         frame=vector_bytes("lt from app (no reply observed)")),
+    Row(name="ls request", side=CONTROLLER, length=24, message=LearnRequest,
+        frame=allone_vector("ls enter learning mode request")),
+    Row(name="ic request", side=CONTROLLER, length=178, message=EmitRequest,
+        frame=allone_vector("ic emit request carrying the 152-byte learned code")),
+    Row(name="dc RF request", side=CONTROLLER, length=30, message=RfRequest,
+        frame=allone_vector("dc RF request for a T030 switch (key 2a00, id abcdef, on)"), short_decodes=True, long_decodes=True),
 ]
 
 
@@ -430,8 +454,8 @@ NEVER_SENT = sorted(
 
 
 def test_never_sent_list() -> None:
-    """A socket never sends `lt`; a controller never sends `sf` (§2). Nothing else is missing."""
-    assert NEVER_SENT == [(CONTROLLER, Command.STATE), (SOCKET, Command.LOGOUT)]
+    """A socket never sends `lt`; a controller never sends `sf` (§2) nor an AllOne's `di`. Nothing else is missing."""
+    assert NEVER_SENT == [(CONTROLLER, Command.BUTTON), (CONTROLLER, Command.STATE), (SOCKET, Command.LOGOUT)]
 
 
 @pytest.mark.parametrize(("side", "command"), NEVER_SENT, ids=lambda value: getattr(value, "value", str(value)))

@@ -31,9 +31,11 @@ from custom_components.orvibo_s20.protocol.const import MAGIC
 
 from . import frame_vectors, vector_id
 from .spec_frames import HEADER, RULES, Side, spec_accepts
+from .test_allone_codec import VECTORS as ALLONE_VECTORS
 
 FRAME_VECTORS = frame_vectors()
-FRAMES = [bytes.fromhex(vector["hex"]) for vector in FRAME_VECTORS]
+ALLONE_FRAMES = [bytes.fromhex(vector["hex"]) for vector in ALLONE_VECTORS]
+FRAMES = [bytes.fromhex(vector["hex"]) for vector in FRAME_VECTORS] + ALLONE_FRAMES
 DECODERS: dict[Side, Callable[[bytes], Any]] = {Side.SOCKET: decode_from_device, Side.CONTROLLER: decode_from_client}
 
 # Derandomized, no database, no deadline: the suite's Hypothesis profile (tests/conftest.py).
@@ -98,6 +100,13 @@ def test_truncated_frame_with_fixed_length(vector: dict[str, Any]) -> None:
     raw = bytes.fromhex(vector["hex"])
     for cut in range(4, len(raw)):
         _assert_spec_outcome(_with_length(raw[:cut]))
+
+
+@pytest.mark.parametrize("frame", ALLONE_FRAMES, ids=lambda frame: frame[:30].hex())
+def test_allone_frame_cut_with_fixed_length(frame: bytes) -> None:
+    """An AllOne frame cut short with a matching length field: the rules decide (a code's length field refuses most)."""
+    for cut in range(4, len(frame)):
+        _assert_spec_outcome(_with_length(frame[:cut]))
 
 
 @SETTINGS

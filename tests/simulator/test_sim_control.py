@@ -34,7 +34,7 @@ async def test_list_get_press(sim: Simulator, control: ControlClient, peer: Peer
     vs = sim.add_socket(ip="127.0.0.2", name="Lamp")
     sockets = await control.sockets()
     assert sockets == [
-        {"firmware": "new", "ip": "127.0.0.2", "mac": str(vs.mac), "name": "Lamp", "online": True,
+        {"firmware": "new", "ip": "127.0.0.2", "kind": "socket", "mac": str(vs.mac), "name": "Lamp", "online": True,
          "product_id": "SOC005", "state": False},
     ]
     await peer.subscribe(vs)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..client import DiscoveredSocket, S20Endpoint, discover
 from ..client.unsupported import collect_unsupported
-from ..protocol import EncodeError, S20Error, SocketData, clock_from_datetime, datetime_from_clock
+from ..protocol import DeviceFamily, EncodeError, S20Error, SocketData, clock_from_datetime, datetime_from_clock
 from .output import (
     JsonValue,
     Output,
@@ -26,13 +26,14 @@ _CLOCK_SET_AFTER = datetime(2000, 2, 1, tzinfo=UTC)
 
 
 async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
-    """Broadcast `qa` and list who answers: the sockets, then the devices that cannot be controlled."""
+    """Broadcast `qa` and list who answers: sockets and AllOnes with their kind, then the devices
+    that cannot be controlled."""
     async with open_endpoint(args) as endpoint:
         async with collect_unsupported(endpoint) as unsupported:
-            found = await discover(endpoint, window_s=args.window, expected=args.expect)
+            found = await discover(endpoint, window_s=args.window, expected=args.expect, families=tuple(DeviceFamily))
         names = await _names(endpoint, found, args) if args.names else {}
-    header = ["IP", "MAC", "PRODUCT", "STATE"] + (["NAME"] if args.names else [])
-    rows = [[s.host, str(s.mac), s.product_id, state_text(s.is_on) or "?"] for s in found]
+    header = ["IP", "MAC", "KIND", "PRODUCT", "STATE"] + (["NAME"] if args.names else [])
+    rows = [[s.host, str(s.mac), str(s.family), s.product_id, state_text(s.is_on) or "-"] for s in found]
     if args.names:
         rows = [row + [names.get(s.host) or "-"] for row, s in zip(rows, found, strict=True)]
     data: list[JsonValue] = []
@@ -42,7 +43,7 @@ async def cmd_discover(args: argparse.Namespace, out: Output) -> None:
             entry["name"] = names.get(s.host)
         data.append(entry)
     if not found and not out.as_json:
-        out.progress(f"No S20 answered within {args.window:g} s.")
+        out.progress(f"No S20 or AllOne answered within {args.window:g} s.")
     text = table([header, *rows]) if found else ""
     if unsupported and out.as_json:
         for device in unsupported:
@@ -61,6 +62,8 @@ async def _names(
     timing = client_timing(args)
 
     async def name_of(socket: DiscoveredSocket) -> str | None:
+        if socket.family is not DeviceFamily.SOCKET:
+            return None  # table 4 is only known on a socket
         client = await attach(endpoint, socket, timing)
         try:
             return (await client.read_socket_data()).name

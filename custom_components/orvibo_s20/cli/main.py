@@ -17,6 +17,7 @@ import sys
 
 from ..pairing import InvalidCredentialsError
 from ..protocol import EncodeError, S20Error
+from .allone import cmd_ir_learn, cmd_ir_send, cmd_rf_send
 from .commands import cmd_auto_off, cmd_clock, cmd_countdown, cmd_discover, cmd_info, cmd_power, cmd_rename
 from .decode import cmd_decode
 from .output import Output
@@ -47,6 +48,11 @@ _COMMANDS: dict[str, Command] = {
     "watch": cmd_watch,
 }
 _PAIR_METHODS: dict[str, Command] = {"ap": cmd_pair_ap, "smartlink": cmd_pair_smartlink}
+_ALLONE_COMMANDS: dict[tuple[str, str], Command] = {
+    ("ir", "learn"): cmd_ir_learn,
+    ("ir", "send"): cmd_ir_send,
+    ("rf", "send"): cmd_rf_send,
+}
 _PACKAGE_LOGGER = "custom_components.orvibo_s20"
 
 
@@ -83,7 +89,11 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace | int:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    return _PAIR_METHODS[args.method] if args.command == "pair" else _COMMANDS[args.command]
+    if args.command == "pair":
+        return _PAIR_METHODS[args.method]
+    if args.command in ("ir", "rf"):
+        return _ALLONE_COMMANDS[args.command, getattr(args, f"{args.command}_command")]
+    return _COMMANDS[args.command]
 
 
 async def run(args: argparse.Namespace, out: Output) -> int:

@@ -125,6 +125,7 @@ def socket_json(found: DiscoveredSocket) -> dict[str, JsonValue]:
     return {
         "mac": str(found.mac),
         "host": found.host,
+        "kind": None if found.family is None else str(found.family),
         "product_id": found.product_id,
         "state": state_text(found.is_on),
         "clock": None if moment is None else moment.isoformat(),

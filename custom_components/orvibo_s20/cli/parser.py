@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from ..client.allone import LEARN_TIMEOUT_S, MAX_REPEATS
 from ..client.discovery import SCAN_WINDOW_S
 from ..client.endpoint import DEFAULT_BIND_HOST, DEFAULT_BROADCAST
 from ..pairing import AP_MODULE_HOST
 from ..pairing.provision import JOIN_TIMEOUT_S, SMARTLINK_TIMEOUT_S
-from ..protocol import PORT, SMARTLINK_PORT
+from ..protocol import DEFAULT_RF_KEY, PORT, SMARTLINK_PORT
 from ..protocol.relay import RELAY_PORT
 from . import values
 
 PROG = "python -m custom_components.orvibo_s20"
 _EPILOG = """\
-TARGET is a socket's IP (asked directly) or its MAC (asked by broadcast; works for a locked
-socket). Exit status: 0 success, 1 the socket or Wi-Fi module failed or did not answer,
+TARGET is a socket's or an AllOne's IP (asked directly) or its MAC (asked by broadcast; works
+for a locked socket). Exit status: 0 success, 1 the socket or Wi-Fi module failed or did not answer,
 2 bad usage or a value the socket cannot store."""
 
 
@@ -40,7 +41,7 @@ def _check_countdown(parser: argparse.ArgumentParser) -> Callable[[argparse.Name
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the whole command line."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Control Orvibo S20 sockets on the LAN.", epilog=_EPILOG,
+    parser = argparse.ArgumentParser(prog=PROG, description="Control Orvibo S20 sockets and AllOne IR/RF blasters on the LAN.", epilog=_EPILOG,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     net = parser.add_argument_group("network (defaults are the real LAN's)")
     net.add_argument("--bind", type=values.host, default=DEFAULT_BIND_HOST, metavar="ADDR",
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser("discover", help="list the sockets that answer a broadcast")
+    p = commands.add_parser("discover", help="list the sockets and AllOnes that answer a broadcast")
     p.add_argument("--window", type=values.positive_float, default=SCAN_WINDOW_S, metavar="S",
                    help=f"how long to listen (default {SCAN_WINDOW_S:g})")
     p.add_argument("--expect", type=values.positive_int, metavar="N", help="stop as soon as N sockets answered")
@@ -120,7 +121,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="who sent it: device (socket → controller), client (controller → socket), auto: try both")
 
     _add_pair(commands)
+    _add_allone(commands)
     return parser
+
+
+def _add_allone(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ir = commands.add_parser("ir", help="learn and send infrared codes with an AllOne")
+    ir_commands = ir.add_subparsers(dest="ir_command", metavar="{learn,send}", required=True)
+    learn = ir_commands.add_parser(
+        "learn", help="put the AllOne in learning mode and print the next code it sees (base64)",
+        description="Point the remote at the AllOne's ring (it glows red) and press the button to learn.",
+    )
+    learn.add_argument("target", type=values.target, metavar="TARGET", help="IP or MAC of the AllOne")
+    learn.add_argument("--timeout", dest="learn_timeout", type=values.positive_float, default=LEARN_TIMEOUT_S,
+                       metavar="S", help=f"how long to wait for the remote (default {LEARN_TIMEOUT_S:g})")
+    send = ir_commands.add_parser("send", help="send a learned code (waits until the AllOne confirms)")
+    send.add_argument("target", type=values.target, metavar="TARGET", help="IP or MAC of the AllOne")
+    send.add_argument("code", type=values.ir_code, metavar="CODE", help="the code in base64, as `ir learn` printed "
+                      "it ('b64:…' also accepted)")
+    send.add_argument("--repeat", type=values.positive_int, default=1, metavar="N",
+                      help=f"send it N times (at most {MAX_REPEATS})")
+    send.add_argument("--delay", type=values.positive_float, metavar="S", help="seconds between repeats (default 0)")
+
+    rf = commands.add_parser("rf", help="switch Orvibo T030 433 MHz switches with an AllOne")
+    rf_commands = rf.add_subparsers(dest="rf_command", metavar="{send}", required=True)
+    send = rf_commands.add_parser(
+        "send", help="switch a T030 on or off (waits until the AllOne confirms)",
+        description="RF_ID and --key are what the switch learned when it was paired in learning mode "
+        "(node-orvibo's defaults: any id, key 42).",
+    )
+    send.add_argument("target", type=values.target, metavar="TARGET", help="IP or MAC of the AllOne")
+    send.add_argument("rf_id", type=values.rf_id, metavar="RF_ID", help="the switch's RF id in hex, e.g. abcdef")
+    send.add_argument("state", choices=("on", "off"), help="switch on or off")
+    send.add_argument("--key", type=values.rf_key, default=DEFAULT_RF_KEY, metavar="N",
+                      help=f"the RF key, 0–65535 (default {DEFAULT_RF_KEY})")
 
 
 def _add_pair(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

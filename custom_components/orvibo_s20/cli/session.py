@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import logging
 
 from ..client import (
+    AllOneClient,
     ClientTiming,
     DiscoveredSocket,
     EndpointConfig,
@@ -20,7 +21,7 @@ from ..client import (
     probe_mac,
 )
 from ..client.endpoint import DEFAULT_BIND_HOST
-from ..protocol import EndpointError, S20ConnectionError
+from ..protocol import DeviceFamily, EndpointError, S20ConnectionError
 from .values import Target
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ _LOGGER = logging.getLogger(__name__)
 
 class TargetNotFoundError(S20ConnectionError):
     """No socket answered the probe for the target."""
+
+
+class WrongDeviceError(S20ConnectionError):
+    """The target answered, but it is another kind of device than the command needs."""
 
 
 def endpoint_config(args: argparse.Namespace) -> EndpointConfig:
@@ -115,6 +120,36 @@ async def attach(endpoint: S20Endpoint, found: DiscoveredSocket, timing: ClientT
     # (PROTOCOL.md §3.1): let it pass instead of losing the first request to it.
     await asyncio.sleep(timing.burst_guard_s)
     return client
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllOneSession:
+    """An AllOne found on the LAN, and the client that controls it."""
+
+    endpoint: S20Endpoint
+    found: DiscoveredSocket
+    client: AllOneClient
+
+    @property
+    def label(self) -> str:
+        """`ac:cf:23:72:e1:50 at 192.168.1.43`."""
+        return f"{self.found.mac} at {self.found.host}"
+
+
+@contextlib.asynccontextmanager
+async def connect_allone(args: argparse.Namespace) -> AsyncIterator[AllOneSession]:
+    """Open the endpoint, find the AllOne `args.target` and yield a client for it; all closed afterwards."""
+    timing = client_timing(args)
+    async with open_endpoint(args) as endpoint:
+        found = await resolve(endpoint, args.target, args.timeout)
+        if found.family is not DeviceFamily.ALLONE:
+            raise WrongDeviceError(f"{found.mac} at {found.host} is a {found.product_id}, not an AllOne (IRD…)")
+        client = AllOneClient(endpoint, found.mac, found.host, timing=timing)
+        await asyncio.sleep(timing.burst_guard_s)  # the probe's reply burst, as in attach()
+        try:
+            yield AllOneSession(endpoint=endpoint, found=found, client=client)
+        finally:
+            await client.stop()
 
 
 @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ from ipaddress import IPv4Address
 import re
 
 from ..pairing import Auth, Encryption, InvalidCredentialsError, parse_security
-from ..protocol import AT_PORT, COUNTDOWN_MAX_S, EncodeError, Mac, Weekday, encode_name
+from ..protocol import AT_PORT, COUNTDOWN_MAX_S, EncodeError, Mac, Weekday, code_from_text, encode_name
 
 _DURATION = re.compile(r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s?)?")
 _HEX_SEPARATORS = re.compile(r"[\s:.\-]")
@@ -186,3 +186,30 @@ def frame_bytes(text: str) -> bytes:
     if not data:
         raise argparse.ArgumentTypeError("no bytes given")
     return data
+
+
+def ir_code(text: str) -> bytes:
+    """Parse a learned code: base64, with or without the `b64:` prefix."""
+    try:
+        return code_from_text(text)
+    except EncodeError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def rf_id(text: str) -> bytes:
+    """Parse a T030 switch's RF id: hex bytes, e.g. `abcdef`."""
+    data = frame_bytes(text)
+    if len(data) > 32:
+        raise argparse.ArgumentTypeError("an RF id is at most 32 bytes")
+    return data
+
+
+def rf_key(text: str) -> int:
+    """Parse an RF key: 0–65535 (node-orvibo's default is 42)."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 0xFFFF:
+        raise argparse.ArgumentTypeError(f"an RF key is 0–65535, not {value}")
+    return value

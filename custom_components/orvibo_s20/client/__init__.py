@@ -1,15 +1,19 @@
-"""asyncio S20 client: one shared UDP endpoint, a client per socket, discovery. No Home Assistant."""
+"""asyncio Orvibo client: one shared UDP endpoint, a client per device (S20, AllOne), discovery. No Home Assistant."""
 
+from .allone import AllOneClient, ButtonListener
 from .client import ClientStats, ClientTiming, Countdown, S20Client
-from .discovery import DiscoveredSocket, discover, probe_host, probe_mac
+from .discovery import DiscoveredDevice, DiscoveredSocket, discover, probe_host, probe_mac
 from .endpoint import EndpointConfig, EndpointStats, S20Endpoint
 from .relay import RelayConfig, RelayStats, S20Relay
 from .relayed import RelayedEndpoint
 
 __all__ = [
+    "AllOneClient",
+    "ButtonListener",
     "ClientStats",
     "ClientTiming",
     "Countdown",
+    "DiscoveredDevice",
     "DiscoveredSocket",
     "EndpointConfig",
     "EndpointStats",

@@ -1,13 +1,25 @@
-"""Find sockets: `qa` broadcast scans, `qg` for a known MAC, unicast probes of a host."""
+"""Find devices: `qa` broadcast scans, `qg` for a known MAC, unicast probes of a host.
+
+A scan reports sockets by default; pass `families` to hear AllOnes too (each result names its
+family, from the product id).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 import logging
 
-from ..protocol import DiscoverMacRequest, DiscoverRequest, DiscoveryReply, Mac, PowerState
+from ..protocol import (
+    DeviceFamily,
+    DiscoverMacRequest,
+    DiscoverRequest,
+    DiscoveryReply,
+    Mac,
+    PowerState,
+    family_of,
+)
 from .endpoint import S20Endpoint
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,6 +40,15 @@ class DiscoveredSocket:
     is_on: bool | None
     clock: int
 
+    @property
+    def family(self) -> DeviceFamily | None:
+        """What the product id says it is (None: a family this library does not control)."""
+        return family_of(self.product_id)
+
+
+# What a scan finds is not always a socket: the same record names an AllOne.
+DiscoveredDevice = DiscoveredSocket
+
 
 def _found(reply: DiscoveryReply, host: str) -> DiscoveredSocket:
     state = None if reply.state is None else reply.state is PowerState.ON
@@ -40,11 +61,12 @@ async def discover(
     window_s: float = SCAN_WINDOW_S,
     addresses: Iterable[str] | None = None,
     expected: int | None = None,
+    families: Collection[DeviceFamily] = (DeviceFamily.SOCKET,),
 ) -> list[DiscoveredSocket]:
-    """Broadcast `qa` and collect every socket that answers within the window.
+    """Broadcast `qa` and collect every device of `families` that answers within the window.
 
     Bursts and announcements are de-duplicated by MAC. Returns early once `expected`
-    sockets were found.
+    devices were found.
     """
     loop = asyncio.get_running_loop()
     found: dict[bytes, DiscoveredSocket] = {}
@@ -52,7 +74,7 @@ async def discover(
     targets = tuple(addresses) if addresses is not None else None
 
     def on_reply(reply: DiscoveryReply, host: str) -> None:
-        if reply.mac.raw not in found and reply.product_id.startswith("SOC"):
+        if reply.mac.raw not in found and family_of(reply.product_id) in families:
             found[reply.mac.raw] = _found(reply, host)
             if expected is not None and len(found) >= expected and not done.done():
                 done.set_result(None)

@@ -34,7 +34,7 @@ from ..protocol import (
     encode,
 )
 from ..protocol.const import PORT
-from ..protocol.families import Family, family_of_product, is_homemate
+from ..protocol.families import UnsupportedFamily, family_of, is_homemate
 from ..protocol.messages import ClientMessage
 from .unsupported import UnsupportedDevice, UnsupportedListener
 
@@ -250,7 +250,7 @@ class S20Endpoint:
         return lambda: self._unsupported_listeners.remove(listener)
 
     def _unsupported(self, device: UnsupportedDevice) -> None:
-        if device.family is Family.HOMEMATE:
+        if device.family is UnsupportedFamily.HOMEMATE:
             self.stats.homemate += 1
         else:
             self.stats.unknown_product += 1
@@ -267,7 +267,7 @@ class S20Endpoint:
             if len(data) in _OWN_REQUEST_LENGTHS.get(data[4:6], ()):
                 return  # our own broadcast, heard back
             if is_homemate(data):
-                self._unsupported(UnsupportedDevice(family=Family.HOMEMATE, host=addr[0]))
+                self._unsupported(UnsupportedDevice(family=UnsupportedFamily.HOMEMATE, host=addr[0]))
                 return
             self.stats.malformed += 1
             _LOGGER.debug("Dropped malformed datagram from %s: %s", addr[0], err)
@@ -280,9 +280,9 @@ class S20Endpoint:
     def _route(self, message: DeviceMessage, host: str) -> bool:
         """Hand a message to its clients; False when it came from the wrong IP for its MAC."""
         if isinstance(message, DiscoveryReply):
-            if family_of_product(message.product_id) is Family.UNKNOWN:
+            if family_of(message.product_id) is None:
                 self._unsupported(UnsupportedDevice(
-                    family=Family.UNKNOWN, host=host, mac=message.mac, product_id=message.product_id
+                    family=UnsupportedFamily.UNKNOWN, host=host, mac=message.mac, product_id=message.product_id
                 ))
             for listener in tuple(self._discovery_listeners):
                 listener(message, host)

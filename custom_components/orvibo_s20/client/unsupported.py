@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..protocol import Mac
-from ..protocol.families import UNSUPPORTED_REASONS, Family
+from ..protocol.families import UNSUPPORTED_REASONS, UnsupportedFamily
 
 if TYPE_CHECKING:
     from .endpoint import S20Endpoint
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class UnsupportedDevice:
     """A device heard on the port that this integration cannot control."""
 
-    family: Family
+    family: UnsupportedFamily
     host: str
     mac: Mac | None = None  # a HomeMate frame carries none in the clear
     product_id: str | None = None
@@ -36,7 +36,7 @@ class UnsupportedDevice:
     @property
     def name(self) -> str:
         """`HomeMate`, or `Orvibo KEP001 ac:cf:23:…`: what answered, without its address."""
-        if self.family is Family.HOMEMATE:
+        if self.family is UnsupportedFamily.HOMEMATE:
             return "HomeMate"
         return f"Orvibo {self.product_id} {self.mac}"
 

@@ -1,5 +1,19 @@
 """The S20 LAN protocol: pure encoders and decoders, no I/O and no Home Assistant."""
 
+from .allone import (
+    DEFAULT_RF_KEY,
+    MAX_CODE_LENGTH,
+    ButtonPress,
+    EmitAck,
+    EmitRequest,
+    LearnAck,
+    LearnedCode,
+    LearnRequest,
+    RfAck,
+    RfRequest,
+    code_from_text,
+    code_to_text,
+)
 from .clock import clock_from_datetime, datetime_from_clock
 from .codec import (
     decode_from_client,
@@ -33,6 +47,7 @@ from .errors import (
     S20ProtocolError,
     S20TimeoutError,
 )
+from .families import DeviceFamily, UnsupportedFamily, family_of
 from .mac import Mac
 from .messages import (
     Ack,
@@ -63,6 +78,8 @@ from .messages import (
 from .tables import SocketData, TableVersion, Timer, TimezoneBlock, decode_name, encode_name
 
 __all__ = [
+    "DEFAULT_RF_KEY", "MAX_CODE_LENGTH", "ButtonPress", "DeviceFamily", "EmitAck", "EmitRequest",
+    "LearnAck", "LearnRequest", "LearnedCode", "RfAck", "RfRequest", "code_from_text", "code_to_text", "family_of", "UnsupportedFamily",
     "AT_PORT", "COUNTDOWN_MAX_S", "NAME_LENGTH", "PORT", "SMARTLINK_PORT",
     "Ack", "ClientMessage", "ClockRequest", "Command", "CountdownMode", "CountdownReply",
     "CountdownRequest", "DecodeError", "DeviceMessage", "DiscoverMacRequest", "DiscoverRequest",

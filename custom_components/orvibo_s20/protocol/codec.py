@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 
+from .allone import ALLONE_MESSAGES, decode_allone_from_client, decode_allone_from_device, encode_allone, is_rf_power
 from .const import MAGIC, PAD, Command, CountdownMode, PowerState, Table, TableOp
 from .errors import DecodeError, EncodeError
 from .mac import Mac
@@ -86,6 +87,8 @@ def _mac_head(mac: Mac) -> bytes:
 
 def encode(message: ClientMessage | DeviceMessage) -> bytes:
     """Encode any message (either direction) to one datagram."""
+    if isinstance(message, ALLONE_MESSAGES):
+        return encode_allone(message)
     match message:
         case DiscoverRequest():
             return _frame(Command.DISCOVER, b"")
@@ -261,6 +264,10 @@ def _from_device(command: Command, p: bytes) -> DeviceMessage:
             return _table_reply(p)
         case Command.COUNTDOWN:
             return _countdown_reply(p)
+        case Command.LEARN | Command.EMIT | Command.BUTTON:
+            return decode_allone_from_device(command, p)
+        case Command.POWER if is_rf_power(p):
+            return decode_allone_from_device(command, p)
         case Command.POWER | Command.HEARTBEAT | Command.WRITE_TABLE | Command.CLOCK | Command.TIMEZONE | Command.PASSWORD:
             return _ack(command, p)
     raise DecodeError(f"{command.value} is never sent by a socket")
@@ -286,6 +293,10 @@ def _from_client(command: Command, p: bytes) -> ClientMessage:
         case Command.SUBSCRIBE:
             _expect(p, 30, 34)
             return SubscribeRequest(mac=_mac_at(p), session=p[12:16] if len(p) == 28 else None)
+        case Command.LEARN | Command.EMIT:
+            return decode_allone_from_client(command, p)
+        case Command.POWER if is_rf_power(p):
+            return decode_allone_from_client(command, p)
         case Command.POWER:
             _expect(p, 23)
             return PowerRequest(mac=_mac_at(p), session=p[12:16], state=_state(p[16]))

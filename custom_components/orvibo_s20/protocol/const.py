@@ -37,6 +37,10 @@ class Command(StrEnum):
     TIMEZONE = "ts"
     PASSWORD = "mp"
     LOGOUT = "lt"
+    # The AllOne's own (docs/ALLONE.md).
+    LEARN = "ls"
+    EMIT = "ic"
+    BUTTON = "di"
 
 
 class Table(IntEnum):

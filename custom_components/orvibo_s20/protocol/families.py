@@ -25,37 +25,45 @@ from .const import MAGIC
 from .errors import DecodeError
 
 
-class Family(StrEnum):
-    """A kind of device heard on UDP 10000."""
+class DeviceFamily(StrEnum):
+    """The Orvibo device families this integration controls."""
 
-    SOCKET = "s20"
-    ALLONE = "allone"
+    ALLONE = "allone"  # WiWo-R1 IR + 433 MHz blaster, product ids IRD012/IRD013
+    SOCKET = "socket"  # S20 (and S10), product ids SOC001…SOC005
+
+
+class UnsupportedFamily(StrEnum):
+    """A kind of device heard on UDP 10000 that this integration cannot control."""
+
     HOMEMATE = "homemate"
     UNKNOWN = "unknown"  # an Orvibo discovery reply with a product id we do not know
 
 
 SOCKET_PRODUCT_PREFIX = "SOC"
+# Only the AllOne's own ids: other IRD products (the AllOne Pro) speak HomeMate's protocol.
 ALLONE_PRODUCT_IDS = frozenset({"IRD012", "IRD013"})
 
 # Why a family cannot be controlled (English; the UIs translate by family).
-UNSUPPORTED_REASONS: dict[Family, str] = {
-    Family.HOMEMATE: "encrypted cloud protocol",
-    Family.UNKNOWN: "unknown product id",
+UNSUPPORTED_REASONS: dict[UnsupportedFamily, str] = {
+    UnsupportedFamily.HOMEMATE: "encrypted cloud protocol",
+    UnsupportedFamily.UNKNOWN: "unknown product id",
 }
+
+
+def family_of(product_id: str) -> DeviceFamily | None:
+    """Tell a device's family from its discovery reply's product id; None for one we cannot control."""
+    if product_id.startswith(SOCKET_PRODUCT_PREFIX):
+        return DeviceFamily.SOCKET
+    if product_id in ALLONE_PRODUCT_IDS:
+        return DeviceFamily.ALLONE
+    return None
+
 
 HOMEMATE_COMMANDS = frozenset({"dk", "pk"})
 _HOMEMATE_HEADER = struct.Struct(">2sH2sI32s")  # magic, length, command, CRC-32, session id
 HOMEMATE_HEADER_LENGTH = _HOMEMATE_HEADER.size  # 42
 _AES_BLOCK = 16
 
-
-def family_of_product(product_id: str) -> Family:
-    """Tell a device's family from the product id of its discovery reply."""
-    if product_id.startswith(SOCKET_PRODUCT_PREFIX):
-        return Family.SOCKET
-    if product_id in ALLONE_PRODUCT_IDS:
-        return Family.ALLONE
-    return Family.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from .allone import AllOneClientMessage, AllOneDeviceMessage
 from .clock import datetime_from_clock
 from .const import ZERO_SESSION, Command, CountdownMode, PowerState, Table, TableOp
 from .mac import Mac
@@ -253,6 +254,7 @@ type ClientMessage = (
     | TimezoneRequest
     | PasswordRequest
     | LogoutRequest
+    | AllOneClientMessage
 )
 type DeviceMessage = (
     DiscoveryReply
@@ -264,5 +266,6 @@ type DeviceMessage = (
     | SocketDataReply
     | OtherTableReply
     | CountdownReply
+    | AllOneDeviceMessage
 )
 type TableReply = TableListReply | TimersReply | SocketDataReply | OtherTableReply
