@@ -262,6 +262,9 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             found = await network.async_scan()
         except EndpointError:
             return await self._async_show_connect({}, {"base": "port_in_use"})
+        if not found and network.problem is not None:
+            # Not an empty LAN: the broadcast never reached it (the repair issue says why).
+            return await self._async_show_connect({}, {"base": "no_lan"})
         configured = self._async_current_ids(include_ignore=False)
         self._found = {
             format_mac(str(socket.mac)): socket
@@ -317,6 +320,21 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"port": await self._async_port()},
         )
+
+    # --- the move from core `orvibo` (core_move.py, on the user's yes in the repair issue) ------
+
+    async def async_step_import(self, import_data: dict[str, Any]) -> ConfigFlowResult:
+        """Add a socket moved from core `orvibo`: it must answer, as on every other path."""
+        mac = format_mac(str(Mac.parse(import_data[CONF_MAC])))
+        host = import_data[CONF_HOST]
+        await self.async_set_unique_id(mac, raise_on_progress=False)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        try:
+            name = await self._async_name(host, mac)
+        except CannotConnect as err:
+            return self.async_abort(reason=err.reason)
+        self._host, self._mac, self._name = host, mac, name
+        return self._async_create()
 
     # --- discovery -----------------------------------------------------------------------------
 
