@@ -24,7 +24,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.orvibo_s20.const import DOMAIN, ISSUE_CORE_MOVE, ISSUE_CORE_YAML_LEFT
 from custom_components.orvibo_s20.core_move import CORE_DOMAIN, power_unique_id
 from homeassistant.components.repairs import repairs_flow_manager
-from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
+    SOURCE_USER,
+    ConfigEntryDisabler,
+    ConfigEntryState,
+)
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -334,4 +339,38 @@ async def test_yaml_switches_move_with_their_entity_ids(
 
     hass.bus.async_fire("dusk")
     await wait_for(lambda: lamp.state is True, what="the automation to switch the socket on")
+    await unload_ours(hass)
+
+
+async def test_add_integration_offers_the_move_too(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any]
+) -> None:
+    """Add integration → Orvibo S20 lists the move while core has sockets, and makes it on the yes;
+    a socket core has is not offered by discovery (a discovered entry would lose its entity ID)."""
+    lamp = simulator.add_socket(name="Desk lamp")
+    yaml = {"switch": {"platform": "orvibo", "switches": [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]}}
+    await setup_ours(hass, network_config, **yaml)
+
+    discovered = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data={"host": lamp.ip, "mac": str(lamp.mac)}
+    )
+    assert discovered["type"] is FlowResultType.ABORT and discovered["reason"] == "core_socket"
+
+    menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert menu["menu_options"] == ["connect", "wifi", "core_move"]
+    form = await hass.config_entries.flow.async_configure(menu["flow_id"], {"next_step_id": "core_move"})
+    assert form["type"] is FlowResultType.FORM
+    assert form["description_placeholders"]["sockets"] == "Porch light (127.0.0.2)"
+    assert not our_entries(hass)  # nothing before the yes
+    done = await hass.config_entries.flow.async_configure(form["flow_id"], {})
+    await hass.async_block_till_done()
+    assert done["type"] is FlowResultType.ABORT and done["reason"] == "core_moved"
+    assert [entry.unique_id for entry in our_entries(hass)] == [str(lamp.mac)]
+    assert er.async_get(hass).async_get_entity_id("switch", DOMAIN, power_unique_id(str(lamp.mac))) == "switch.porch_light"
+    await hass.services.async_call("switch", "turn_on", {"entity_id": "switch.porch_light"}, blocking=True)
+    assert lamp.state is True
+
+    # Nothing left to move: the menu is as before.
+    menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert menu["menu_options"] == ["connect", "wifi"]
     await unload_ours(hass)
