@@ -23,10 +23,12 @@ import logging
 from typing import Any
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config import async_hass_config_yaml
 from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry, ConfigEntryDisabler
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PLATFORM
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     device_registry as dr,
     entity_platform,
@@ -121,6 +123,18 @@ def yaml_sockets(config: ConfigType) -> tuple[CoreSocket, ...]:
                 )
             )
     return tuple(found)
+
+
+async def async_yaml_sockets(hass: HomeAssistant, config: ConfigType) -> tuple[CoreSocket, ...]:
+    """Core's YAML switches: from the configuration given, or (set up by a flow, with none given)
+    from `configuration.yaml` itself."""
+    if SWITCH_DOMAIN not in config:
+        try:
+            config = await async_hass_config_yaml(hass)
+        except (HomeAssistantError, OSError) as err:
+            _LOGGER.debug("No YAML configuration to look for core orvibo switches in: %s", err)
+            return ()
+    return yaml_sockets(config)
 
 
 def _entry_socket(hass: HomeAssistant, entry: ConfigEntry) -> CoreSocket | None:

@@ -38,7 +38,7 @@ from .const import (
     POLL_INTERVAL,
 )
 from .coordinator import S20ConfigEntry, S20Coordinator, S20Data
-from .core_move import DATA_CORE_YAML, async_adopt, async_check_core, yaml_sockets
+from .core_move import DATA_CORE_YAML, async_adopt, async_check_core, async_yaml_sockets
 from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcast_addresses
 from .network_check import async_network_view, async_report
 from .pairing import AP_MODULE_HOST
@@ -98,7 +98,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, network.async_stop)
     async_setup_services(hass)
     network.async_start_discovery()
-    hass.data[DATA_CORE_YAML] = yaml_sockets(config)
+    hass.data[DATA_CORE_YAML] = await async_yaml_sockets(hass, config)
     async_check_core(hass)
     return True
 

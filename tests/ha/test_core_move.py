@@ -374,3 +374,19 @@ async def test_add_integration_offers_the_move_too(
     menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert menu["menu_options"] == ["connect", "wifi"]
     await unload_ours(hass)
+
+
+async def test_yaml_is_read_when_set_up_by_a_flow(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any], tmp_path: Path,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Set up by Add integration (no configuration given), core's YAML switches are read from
+    configuration.yaml: the move is offered for them too."""
+    lamp = simulator.add_socket(name="Desk lamp")
+    (tmp_path / "configuration.yaml").write_text(
+        f"switch:\n  - platform: orvibo\n    switches:\n      - host: {lamp.ip}\n        name: Porch light\n"
+    )
+    hass.config.config_dir = str(tmp_path)
+    await setup_ours(hass, network_config)
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_CORE_MOVE)
+    assert issue is not None and issue.translation_placeholders["sockets"] == "Porch light (127.0.0.2)"
