@@ -273,10 +273,11 @@ async def async_move(hass: HomeAssistant, sockets: list[CoreSocket]) -> MoveResu
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": SOURCE_IMPORT}, data={CONF_HOST: socket.host, CONF_MAC: mac}
         )
-        hass.data[DATA_ADOPT].pop(mac, None)
         if result["type"] is FlowResultType.CREATE_ENTRY:
             moved.append(socket)
         else:
+            # Nothing to adopt; a set-up that failed keeps its adoption for the retry.
+            hass.data[DATA_ADOPT].pop(mac, None)
             _LOGGER.debug("Import of %s ended with %s", socket.host, result.get("reason"))
             silent.append(socket)
     async_check_core(hass)
@@ -291,12 +292,23 @@ def async_adopt(hass: HomeAssistant, entry: ConfigEntry) -> None:
     device) by unique ID and identifiers, and take them as they are.
     """
     mac = entry.unique_id
-    socket = hass.data.get(DATA_ADOPT, {}).get(mac or "")
+    socket = hass.data.get(DATA_ADOPT, {}).pop(mac or "", None)
     if mac is None or socket is None or socket.entity_id is None:
         return
     ent_reg = er.async_get(hass)
     if ent_reg.async_get_entity_id(SWITCH_DOMAIN, DOMAIN, power_unique_id(mac)) is not None:
         return  # ours already
+    try:
+        _async_take_over(hass, entry, socket, mac)
+    except ValueError as err:
+        # Never in the way of the set-up: the switch then gets an entity ID of its own.
+        _LOGGER.warning("Could not give %s to the socket at %s: %s", socket.entity_id, socket.host, err)
+
+
+def _async_take_over(hass: HomeAssistant, entry: ConfigEntry, socket: CoreSocket, mac: str) -> None:
+    """Take the core switch's registry entry (or, for YAML, its entity ID) for our switch."""
+    assert socket.entity_id is not None
+    ent_reg = er.async_get(hass)
     # The core switch is stopped: what is left of it is its last (or restored) state.
     hass.states.async_remove(socket.entity_id)
     registered = ent_reg.async_get(socket.entity_id)
