@@ -22,10 +22,9 @@ import inspect
 import logging
 from typing import Any
 
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config import async_hass_config_yaml
 from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry, ConfigEntryDisabler
-from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PLATFORM
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PLATFORM, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -47,6 +46,7 @@ from .protocol import EncodeError, EndpointError, Mac, S20ConnectionError
 _LOGGER = logging.getLogger(__name__)
 
 CORE_DOMAIN = "orvibo"
+SWITCH_DOMAIN = Platform.SWITCH.value
 # Core's YAML switches: the key of their list, and the name a switch without one gets.
 CONF_SWITCHES = "switches"
 CORE_YAML_DEFAULT_NAME = "Orvibo S20 Switch"
