@@ -93,7 +93,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     )
     network = S20Network(hass, settings)
     # A container's bridge or no broadcast address: say so now, not with empty scans later.
-    network.problem = async_report(hass, await async_network_view(hass))
+    network.problem = async_report(hass, await async_network_view(hass), broadcast_configured=bool(broadcast))
     hass.data[DATA_NETWORK] = network
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, network.async_stop)
     async_setup_services(hass)

@@ -49,15 +49,19 @@ class NetworkView:
     in_container: bool
 
 
-def network_problem(view: NetworkView) -> NetworkProblem | None:
-    """Why broadcasts from here cannot reach a LAN, or None when they can."""
+def network_problem(view: NetworkView, *, broadcast_configured: bool = False) -> NetworkProblem | None:
+    """Why broadcasts from here cannot reach a LAN, or None when they can.
+
+    `broadcast_configured`: the YAML block names the broadcast addresses, so there are some
+    (a container's bridge stays a problem: broadcasts do not cross its NAT).
+    """
     usable = [a for a in view.addresses if not a.ip.is_loopback and not a.ip.is_link_local]
     if view.in_container and usable and all(
         any(a.ip in network for network in CONTAINER_NETWORKS) for a in usable
     ):
         return NetworkProblem.CONTAINER
     # A /31 or /32 has no broadcast address.
-    if not any(a.network.prefixlen < 31 for a in usable):
+    if not broadcast_configured and not any(a.network.prefixlen < 31 for a in usable):
         return NetworkProblem.NO_BROADCAST
     return None
 
@@ -85,9 +89,9 @@ async def async_network_view(hass: HomeAssistant) -> NetworkView:
 
 
 @callback
-def async_report(hass: HomeAssistant, view: NetworkView) -> NetworkProblem | None:
+def async_report(hass: HomeAssistant, view: NetworkView, *, broadcast_configured: bool) -> NetworkProblem | None:
     """Raise the repair issue for the network's problem (or delete it); return the problem."""
-    problem = network_problem(view)
+    problem = network_problem(view, broadcast_configured=broadcast_configured)
     if problem is None:
         ir.async_delete_issue(hass, DOMAIN, ISSUE_NO_LAN)
         return None

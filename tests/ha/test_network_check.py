@@ -26,6 +26,8 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from simulator import Simulator
 
+from .conftest import BROADCAST
+
 
 def view(*addresses: str, container: bool) -> NetworkView:
     return NetworkView(tuple(IPv4Interface(a) for a in addresses), container)
@@ -53,6 +55,15 @@ def view(*addresses: str, container: bool) -> NetworkView:
 )
 def test_network_problem(addresses: tuple[str, ...], container: bool, problem: NetworkProblem | None) -> None:
     assert network_problem(view(*addresses, container=container)) is problem
+
+
+def test_configured_broadcast_addresses_are_trusted_but_not_across_a_bridge() -> None:
+    """`broadcast_addresses` in YAML: there are some (a VPN with a routed LAN, the loopback LAN of
+    the tests and demo); a container's bridge still keeps broadcasts in."""
+    assert network_problem(view("10.8.0.6/32", container=False), broadcast_configured=True) is None
+    assert network_problem(view(container=True), broadcast_configured=True) is None
+    bridged = view("172.17.0.2/16", container=True)
+    assert network_problem(bridged, broadcast_configured=True) is NetworkProblem.CONTAINER
 
 
 def adapter(address: str, prefix: int, *, enabled: bool = True) -> dict[str, Any]:
@@ -89,7 +100,7 @@ def adapters(*given: dict[str, Any]) -> AbstractContextManager[object]:
     return patch.object(network_check, "async_get_adapters", return_value=list(given))
 
 
-async def setup(hass: HomeAssistant, network_config: dict[str, object]) -> None:
+async def setup(hass: HomeAssistant, network_config: dict[str, Any]) -> None:
     assert await async_setup_component(hass, DOMAIN, network_config)
     await hass.async_block_till_done()
 
@@ -130,16 +141,33 @@ async def test_container_with_sockets_found_scans_as_usual(
 
 
 async def test_no_broadcast_address_raises_the_issue(
-    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, object],
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any],
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Only a point-to-point address (a VPN), and a disabled LAN adapter: nothing to broadcast on."""
-    with adapters(adapter("10.8.0.6", 32), adapter("192.168.1.20", 24, enabled=False)):
-        await setup(hass, network_config)
+    """Only a point-to-point address (a VPN), and a disabled LAN adapter: nothing to broadcast on.
+
+    No `broadcast_addresses` in the YAML block here, so the integration asks Home Assistant for
+    them: that answer is the loopback LAN's (phacc's would be 10.10.10.255 and 255.255.255.255,
+    where nothing may be sent).
+    """
+    config = {DOMAIN: {k: v for k, v in network_config[DOMAIN].items() if k != "broadcast_addresses"}}
+    loopback = patch("custom_components.orvibo_s20.integration.async_broadcast_addresses", return_value=(BROADCAST,))
+    with loopback, adapters(adapter("10.8.0.6", 32), adapter("192.168.1.20", 24, enabled=False)):
+        await setup(hass, config)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_NO_LAN)
     assert issue is not None
     assert issue.translation_key == "no_broadcast"
     assert issue.translation_placeholders == {"addresses": "10.8.0.6/32"}
+
+
+async def test_configured_broadcast_addresses_raise_nothing(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The loopback LAN of the tests and the demo: only lo, but broadcasts are configured."""
+    with adapters(adapter("127.0.0.1", 8)):
+        await setup(hass, network_config)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_NO_LAN) is None
 
 
 @pytest.mark.parametrize("container", [False, True])
