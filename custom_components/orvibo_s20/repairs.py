@@ -9,7 +9,7 @@ from homeassistant.config_entries import ConfigEntryDisabler
 from homeassistant.core import HomeAssistant
 
 from .const import ISSUE_CORE_MOVE
-from .core_move import CORE_DOMAIN, PortTaken, async_core_sockets, async_move
+from .core_move import CORE_DOMAIN, PortTaken, async_check_core, async_core_sockets, async_move
 from .schema import HAS_PROBATIO, vol
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class CoreMoveFlow(RepairsFlow):
         """List core's sockets; on the user's yes, move those that answer."""
         sockets = async_core_sockets(self.hass)
         if not sockets:
+            async_check_core(self.hass)  # core's entries went another way: the issue goes too
             return self.async_abort(reason="nothing_to_move")
         errors: dict[str, str] = {}
         placeholders = {"sockets": ", ".join(socket.label for socket in sockets), "silent": ""}

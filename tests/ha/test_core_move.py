@@ -40,7 +40,7 @@ from simulator import Simulator
 from simulator.device import VirtualSocket
 
 from .common import wait_for
-from .conftest import BROADCAST, SIM_TIMING
+from .conftest import BROADCAST, SIM_TIMING, make_entry
 
 # Core's package is not imported: its __init__ imports python-orvibo, which is not installed.
 _CORE_SPEC = find_spec("homeassistant.components.orvibo")
@@ -390,3 +390,19 @@ async def test_yaml_is_read_when_set_up_by_a_flow(
     await setup_ours(hass, network_config)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_CORE_MOVE)
     assert issue is not None and issue.translation_placeholders["sockets"] == "Porch light (127.0.0.2)"
+
+
+@needs_core_entries
+async def test_socket_added_here_by_hand_the_repair_has_nothing_to_move(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any], issue_registry: ir.IssueRegistry
+) -> None:
+    """The user added core's socket here themselves: the repair says there is nothing left, and goes."""
+    lamp = simulator.add_socket(name="Desk lamp")
+    lamp_entry, _ = core_entry(hass, lamp)
+    await setup_ours(hass, network_config)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_CORE_MOVE) is not None
+    make_entry(lamp).add_to_hass(hass)
+    _, result = await start_fix(hass)
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "nothing_to_move"
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_CORE_MOVE) is None
+    assert lamp_entry.disabled_by is None  # nothing done without the yes
