@@ -33,7 +33,12 @@ from homeassistant.config_entries import (
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC
 from homeassistant.setup import async_setup_component
 from simulator import Simulator
@@ -52,8 +57,10 @@ needs_core_entries = pytest.mark.skipif(
 OLD_ID = "switch.living_room_lamp"
 
 
-def core_entry(hass: HomeAssistant, sock: VirtualSocket, *, entity_id: str | None = None, area: str | None = None,
-               state: str = STATE_OFF) -> tuple[MockConfigEntry, str]:
+def core_entry(
+    hass: HomeAssistant, sock: VirtualSocket, *, entity_id: str | None = None, area: str | None = None,
+    state: str = STATE_OFF,
+) -> tuple[MockConfigEntry, str]:
     """A core `orvibo` entry for a socket as core's config flow and switch platform leave it."""
     mac = str(sock.mac)
     title = f"S20 ({sock.ip})"
@@ -348,7 +355,8 @@ async def test_add_integration_offers_the_move_too(
     """Add integration → Orvibo S20 lists the move while core has sockets, and makes it on the yes;
     a socket core has is not offered by discovery (a discovered entry would lose its entity ID)."""
     lamp = simulator.add_socket(name="Desk lamp")
-    yaml = {"switch": {"platform": "orvibo", "switches": [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]}}
+    switches = [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]
+    yaml = {"switch": {"platform": "orvibo", "switches": switches}}
     await setup_ours(hass, network_config, **yaml)
 
     discovered = await hass.config_entries.flow.async_init(
@@ -366,7 +374,8 @@ async def test_add_integration_offers_the_move_too(
     await hass.async_block_till_done()
     assert done["type"] is FlowResultType.ABORT and done["reason"] == "core_moved"
     assert [entry.unique_id for entry in our_entries(hass)] == [str(lamp.mac)]
-    assert er.async_get(hass).async_get_entity_id("switch", DOMAIN, power_unique_id(str(lamp.mac))) == "switch.porch_light"
+    moved = er.async_get(hass).async_get_entity_id("switch", DOMAIN, power_unique_id(str(lamp.mac)))
+    assert moved == "switch.porch_light"
     await hass.services.async_call("switch", "turn_on", {"entity_id": "switch.porch_light"}, blocking=True)
     assert lamp.state is True
 
