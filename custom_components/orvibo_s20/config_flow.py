@@ -34,6 +34,7 @@ from .client import DiscoveredSocket
 from .client.unsupported import UnsupportedDevice
 from .const import CONF_MAC, DOMAIN
 from .coordinator import device_name
+from .core_move import PortTaken, async_core_sockets, async_move
 from . import discovery
 from .discovery import DATA_NETWORK, S20Network
 from .pairing import (
@@ -227,7 +228,10 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Connect to a socket already on the network, or put a new one on Wi-Fi."""
-        return self.async_show_menu(step_id="user", menu_options=["connect", "wifi"])
+        options = ["connect", "wifi"]
+        if async_core_sockets(self.hass):
+            options.append("core_move")
+        return self.async_show_menu(step_id="user", menu_options=options)
 
     async def async_step_connect(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Scan (no host), probe a host, or reach host + MAC on another subnet."""
@@ -271,6 +275,9 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             found, self._unsupported = await network.async_scan_all()
         except EndpointError:
             return await self._async_show_connect({}, {"base": "port_in_use"})
+        if not found and network.problem is not None:
+            # Not an empty LAN: the broadcast never reached it (the repair issue says why).
+            return await self._async_show_connect({}, {"base": "no_lan"})
         configured = self._async_current_ids(include_ignore=False)
         self._found = {
             format_mac(str(socket.mac)): socket
@@ -341,6 +348,43 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick one of the sockets the scan found (devices that cannot be added answered too)."""
         return await self.async_step_pick_device(user_input)
 
+    # --- the move from core `orvibo` (core_move.py, on the user's yes in the repair issue) ------
+
+    async def async_step_core_move(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The move its repair issue offers, from here: on the user's yes, like every other path."""
+        await self._async_network()  # the YAML switches are read at set-up
+        sockets = async_core_sockets(self.hass)
+        if not sockets:
+            return self.async_abort(reason="nothing_to_move")
+        errors: dict[str, str] = {}
+        placeholders = {"sockets": ", ".join(socket.label for socket in sockets), "silent": ""}
+        if user_input is not None:
+            try:
+                result = await async_move(self.hass, sockets)
+            except PortTaken as err:
+                return self.async_abort(reason="core_holds_port", description_placeholders={"port": str(err.port)})
+            if not result.silent:
+                return self.async_abort(reason="core_moved")
+            errors["base"] = "silent"
+            silent = ", ".join(socket.label for socket in result.silent)
+            placeholders = {"sockets": silent, "silent": silent}
+        return self.async_show_form(
+            step_id="core_move", data_schema=vol.Schema({}), errors=errors, description_placeholders=placeholders
+        )
+
+    async def async_step_import(self, import_data: dict[str, Any]) -> ConfigFlowResult:
+        """Add a socket moved from core `orvibo`: it must answer, as on every other path."""
+        mac = format_mac(str(Mac.parse(import_data[CONF_MAC])))
+        host = import_data[CONF_HOST]
+        await self.async_set_unique_id(mac, raise_on_progress=False)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        try:
+            name = await self._async_name(host, mac)
+        except CannotConnect as err:
+            return self.async_abort(reason=err.reason)
+        self._host, self._mac, self._name = host, mac, name
+        return self._async_create()
+
     # --- discovery -----------------------------------------------------------------------------
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
@@ -360,6 +404,9 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(mac)
         # A known socket at a new IP: update the entry (which reloads it, rescuing a retry).
         self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        if any(socket.mac == mac for socket in async_core_sockets(self.hass)):
+            # Core `orvibo` has it: only the move keeps its entity ID (core_move.py).
+            return self.async_abort(reason="core_socket")
         # The OUI is Hi-Flying's, not only Orvibo's: only a socket that answers is offered.
         try:
             found_mac = await self._async_mac(host, None)

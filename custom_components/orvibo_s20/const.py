@@ -72,6 +72,12 @@ SERVICE_RENAME: Final = "rename"
 SERVICE_START_COUNTDOWN: Final = "start_countdown"
 
 ISSUE_PORT_IN_USE: Final = "port_in_use"
+# Core `orvibo` has sockets to move here; its YAML switches stay after the move; no LAN reach.
+ISSUE_CORE_MOVE: Final = "core_orvibo_move"
+ISSUE_CORE_YAML_LEFT: Final = "core_orvibo_yaml_left"
+ISSUE_NO_LAN: Final = "no_lan"  # translated as one of these two
+ISSUE_CONTAINER_NETWORK: Final = "container_network"
+ISSUE_NO_BROADCAST: Final = "no_broadcast"
 
 
 class DeviceEvent(StrEnum):

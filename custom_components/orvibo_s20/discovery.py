@@ -44,6 +44,7 @@ from .client import (
 )
 from .client.unsupported import UnsupportedDevice, collect_unsupported
 from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE, POLL_INTERVAL
+from .network_check import NetworkProblem
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
 from .protocol import AT_PORT, SMARTLINK_PORT, DiscoveryReply, EndpointError, Mac, SocketData
@@ -107,6 +108,8 @@ class S20Network:
         self._seen: dict[str, str] = {}  # MAC -> the host it was last heard from
         self._open_lock = asyncio.Lock()
         self._stopped = False
+        # Why broadcasts cannot reach the LAN (network_check.py), if they cannot.
+        self.problem: NetworkProblem | None = None
 
     # --- the endpoint ------------------------------------------------------------------------
 

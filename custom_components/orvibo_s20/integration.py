@@ -40,7 +40,9 @@ from .const import (
     POLL_INTERVAL,
 )
 from .coordinator import S20ConfigEntry, S20Coordinator, S20Data
+from .core_move import DATA_CORE_YAML, async_adopt, async_check_core, async_yaml_sockets
 from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcast_addresses
+from .network_check import async_network_view, async_report
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
 from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
@@ -96,10 +98,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         relay_port=conf[CONF_RELAY_PORT] if conf[CONF_RELAY] else None,
     )
     network = S20Network(hass, settings)
+    # A container's bridge or no broadcast address: say so now, not with empty scans later.
+    network.problem = async_report(hass, await async_network_view(hass), broadcast_configured=bool(broadcast))
     hass.data[DATA_NETWORK] = network
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, network.async_stop)
     async_setup_services(hass)
     network.async_start_discovery()
+    hass.data[DATA_CORE_YAML] = await async_yaml_sockets(hass, config)
+    async_check_core(hass)
     return True
 
 
@@ -134,6 +140,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
         raise
     entry.runtime_data = S20Data(client=client, coordinator=coordinator)
     client.start()
+    # A socket moved from core `orvibo` takes over its switch's entity ID, name and device.
+    async_adopt(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

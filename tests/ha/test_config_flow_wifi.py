@@ -443,19 +443,22 @@ def test_translations_cover_the_flow() -> None:
         (Path(config_flow.__file__).parent / "translations" / "en.json").read_text(encoding="utf-8")
     )
     config = strings["config"]
-    steps = {"user", "connect", "pick_device", "discovery_confirm", "reconfigure", "wifi", "wifi_ap", "wifi_smartlink"}
+    steps = {
+        "user", "connect", "pick_device", "discovery_confirm", "reconfigure", "wifi", "wifi_ap", "wifi_smartlink",
+        "core_move",
+    }
     assert steps <= set(config["step"])
-    assert set(config["step"]["user"]["menu_options"]) == {"connect", "wifi"}
+    assert set(config["step"]["user"]["menu_options"]) == {"connect", "wifi", "core_move"}
     assert set(config["step"]["wifi"]["menu_options"]) == {"wifi_ap", "wifi_smartlink"}
     errors = {
         "cannot_connect", "no_devices_found", "port_in_use", "host_needed", "invalid_mac", "invalid_ssid",
         "invalid_key", "invalid_smartlink_key", "invalid_name", "module_refused", "module_timeout",
-        *config_flow._TIMEOUT_ERRORS.values(),
+        "no_lan", "silent", *config_flow._TIMEOUT_ERRORS.values(),
     }
     assert errors <= set(config["error"])
     aborts = {
         "already_configured", "already_in_progress", "cannot_connect", "not_s20", "port_in_use",
-        "reconfigure_successful", "wrong_device",
+        "reconfigure_successful", "wrong_device", "nothing_to_move", "core_moved", "core_holds_port", "core_socket",
     }
     assert aborts <= set(config["abort"])
     assert "wifi_not_available" not in config["abort"]
