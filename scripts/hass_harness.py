@@ -831,7 +831,20 @@ async def check_demo_calendar(api: HassApi, calendar: str) -> None:
         raise HarnessError(f"{calendar} does not show the demo's timers: {events}")
 
 
-def _print_summary(stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket]) -> None:
+# One AllOne (IR + RF 433 blaster) beside the sockets: the simulator side only, its Home
+# Assistant entities come later (README "Supported devices").
+DEMO_SIMULATOR_ARGS = ("--announce", "--allones", "1")
+
+
+async def _demo_allones(control: ControlClient) -> list[dict[str, Any]]:
+    """The simulated AllOnes, as the control port lists them."""
+    return [device for device in await control.sockets() if device.get("kind") == "allone"]
+
+
+def _print_summary(
+    stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket],
+    allones: Sequence[dict[str, Any]] = (),
+) -> None:
     config = stage.config
     control = stage.simulator.control_port
     press_entry = json.dumps({"op": "press", "mac": entry_socket.mac})
@@ -845,7 +858,7 @@ Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orv
   Calendar  {calendar_id(entity_id)}: its timers (weekdays {DEMO_WEEKLY_AT} on, tomorrow {DEMO_ONCE_AT} off) in the Calendar panel
   Discovered (Settings → Devices & services → Discovered → Add):
 {"".join(f"            {s.name} ({s.ip}, {s.mac}){chr(10)}" for s in discovered)}
-  Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
+{"".join(f"  AllOne    {a['name']} ({a['ip']}, {a['mac']}): IR + RF 433 blaster, simulator only for now; control ops 'learn', 'emitted', 'press'{chr(10)}" for a in allones)}  Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
   Press {entry_socket.name}'s button from a shell (run in {ROOT}); the dashboard follows at once:
 
     {Path(sys.executable).relative_to(ROOT, walk_up=True)} -c 'from simulator.control import control_request as c; print(c({press_entry}, port={control}))'
@@ -875,7 +888,7 @@ async def run_demo(*, check: bool) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     print(f"Starting Home Assistant in {config.config_dir} …", flush=True)
-    async with Stage.run(config, login=login, control_port=control_port) as stage:
+    async with Stage.run(config, login=login, control_port=control_port, simulator_args=DEMO_SIMULATOR_ARGS) as stage:
         started = time.monotonic()
         api = await stage.boot()
         sockets = await stage.start_simulator()
@@ -903,7 +916,10 @@ async def run_demo(*, check: bool) -> int:
             shown = "on" if relay else "off"
             await wait_for_state(api, entity_id, shown.__eq__, timeout=5, what="the example press to show")
             await check_demo_calendar(api, calendar_id(entity_id))
-        _print_summary(stage, first, entity_id, rest)
+        allones = await _demo_allones(stage.simulator.control)
+        if check and len(allones) != 1:
+            raise HarnessError(f"the simulator lists {len(allones)} AllOnes, not the demo's one")
+        _print_summary(stage, first, entity_id, rest, allones)
         print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
         ready = True
         if not check:

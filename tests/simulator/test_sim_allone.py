@@ -10,6 +10,11 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import replace
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
 
 import pytest
 from sim_peer import Peer
@@ -34,6 +39,7 @@ from custom_components.orvibo_s20.protocol import (
 from simulator import Simulator
 from simulator.control import ControlClient, ControlError, ControlServer
 
+ROOT = Path(__file__).resolve().parents[2]
 CODE = bytes.fromhex("00000000980000000000000000008800142375113802")
 
 
@@ -171,3 +177,31 @@ async def test_subscribe_reply_carries_no_state(sim: Simulator, peer: Peer) -> N
     allone = sim.add_allone(ip="127.0.0.2")
     assert await peer.subscribe(allone) == SubscribeReply(mac=allone.mac, state=PowerState.OFF)
     assert encode(SubscribeReply(mac=allone.mac, state=PowerState.OFF))[-6:] == bytes(6)
+
+
+@pytest.mark.wall_clock  # the simulator runs in its own process
+async def test_module_entry_point_with_an_allone(sockets_allowed: None, port: int) -> None:
+    """`python -m simulator --allones 1`: the AllOne on the IP after the sockets, listed with its kind."""
+    control_port = Simulator.free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "simulator", "--port", str(port), "--sockets", "2", "--allones", "1",
+        "--first-ip", "127.0.0.5", "--control", f"127.0.0.1:{control_port}",
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [(await asyncio.wait_for(proc.stdout.readline(), 20)).decode().split(maxsplit=2) for _ in range(3)]
+        assert lines[2] == ["127.0.0.7", "ac:cf:23:00:00:07", "AllOne 1\n"]
+        client = ControlClient("127.0.0.1", control_port)
+        try:
+            kinds = [(d["ip"], d["kind"], d["product_id"]) for d in await client.sockets()]
+            assert kinds == [("127.0.0.5", "socket", "SOC005"), ("127.0.0.6", "socket", "SOC005"),
+                             ("127.0.0.7", "allone", "IRD013")]
+        finally:
+            await client.close()
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 20)
+    assert code == 0

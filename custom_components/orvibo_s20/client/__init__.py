@@ -2,6 +2,7 @@
 
 from .allone import AllOneClient, ButtonListener
 from .client import ClientStats, ClientTiming, Countdown, S20Client
+from .device import DeviceClient
 from .discovery import DiscoveredDevice, DiscoveredSocket, discover, probe_host, probe_mac
 from .endpoint import EndpointConfig, EndpointStats, S20Endpoint
 from .relay import RelayConfig, RelayStats, S20Relay
@@ -13,6 +14,7 @@ __all__ = [
     "ClientStats",
     "ClientTiming",
     "Countdown",
+    "DeviceClient",
     "DiscoveredDevice",
     "DiscoveredSocket",
     "EndpointConfig",

@@ -31,6 +31,7 @@ from ..protocol import (
     CountdownMode,
     CountdownReply,
     CountdownRequest,
+    DeviceFamily,
     DeviceMessage,
     DiscoveryReply,
     EncodeError,
@@ -81,6 +82,8 @@ class Countdown:
 
 class S20Client(DeviceClient):
     """Control one S20 over the shared endpoint."""
+
+    family = DeviceFamily.SOCKET
 
     def __init__(
         self,

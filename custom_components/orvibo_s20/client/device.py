@@ -32,11 +32,12 @@ import contextlib
 from dataclasses import asdict, dataclass
 import logging
 import random
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from ..protocol import (
     Ack,
     Command,
+    DeviceFamily,
     DeviceMessage,
     DiscoveryReply,
     HeartbeatRequest,
@@ -181,6 +182,8 @@ class _Pending:
 
 class DeviceClient:
     """One device over the shared endpoint: its request queue, subscription and availability."""
+
+    family: ClassVar[DeviceFamily]  # what a subclass controls
 
     def __init__(
         self,
