@@ -15,8 +15,10 @@ import pytest
 from custom_components.orvibo_s20.coordinator import S20Coordinator
 from custom_components.orvibo_s20.discovery import DATA_NETWORK, S20Network
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_state_change_event
 from simulator.device import VirtualSocket
 
 POWER = "switch.desk_lamp"
@@ -88,3 +90,17 @@ def socket_clock_utc(sock: VirtualSocket) -> datetime:
 def clock_in_step(sock: VirtualSocket) -> bool:
     """Whether the socket's clock is within a few seconds of the real time."""
     return abs((socket_clock_utc(sock) - datetime.now(UTC)).total_seconds()) < 5
+
+
+def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
+    """Each event the Switched entity fires from now on: (event type, action)."""
+    seen: list[tuple[str, str]] = []
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if state is not None and state.state not in (STATE_UNKNOWN, "unavailable"):
+            seen.append((state.attributes["event_type"], state.attributes["action"]))
+
+    async_track_state_change_event(hass, entity_id, changed)
+    return seen

@@ -11,15 +11,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.orvibo_s20.cli.main import async_main
 from custom_components.orvibo_s20.const import DOMAIN
 from custom_components.orvibo_s20.protocol import PowerState, Timer
-from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from simulator import Simulator
 from simulator.device import VirtualSocket
 
-from .common import POWER, wait_for
+from .common import POWER, record_events, wait_for
 
 EVENT = "event.desk_lamp_switched"
 LONG = timedelta(hours=1)
@@ -34,16 +32,7 @@ def network_config(network_config: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def fired(hass: HomeAssistant) -> list[tuple[str, str]]:
     """Each event the entity fires: (event type, action)."""
-    seen: list[tuple[str, str]] = []
-
-    @callback
-    def changed(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if state is not None and state.state not in (STATE_UNKNOWN, "unavailable"):
-            seen.append((state.attributes["event_type"], state.attributes["action"]))
-
-    async_track_state_change_event(hass, EVENT, changed)
-    return seen
+    return record_events(hass, EVENT)
 
 
 async def test_button_press_fires_button(

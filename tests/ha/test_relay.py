@@ -23,13 +23,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.orvibo_s20.cli.main import async_main
 from custom_components.orvibo_s20.const import DOMAIN
 from custom_components.orvibo_s20.protocol.relay import HELLO, encode_envelope
-from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.core import HomeAssistant
 from simulator import Simulator
 from simulator.device import VirtualSocket
 
-from .common import POWER, bound_udp, network, wait_for
+from .common import POWER, bound_udp, network, record_events, wait_for
 from .conftest import BROADCAST, SIM_TIMING
 
 EVENT = "event.desk_lamp_switched"
@@ -70,16 +68,7 @@ def network_config(simulator: Simulator, relay_port: int) -> dict[str, Any]:
 @pytest.fixture
 def fired(hass: HomeAssistant) -> list[tuple[str, str]]:
     """Each event the Switched entity fires: (event type, action)."""
-    seen: list[tuple[str, str]] = []
-
-    @callback
-    def changed(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if state is not None and state.state not in (STATE_UNKNOWN, "unavailable"):
-            seen.append((state.attributes["event_type"], state.attributes["action"]))
-
-    async_track_state_change_event(hass, EVENT, changed)
-    return seen
+    return record_events(hass, EVENT)
 
 
 async def cli(simulator: Simulator, relay_port: int, *argv: str) -> int:
