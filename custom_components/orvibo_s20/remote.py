@@ -18,7 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import persistent_notification
-from homeassistant.components.remote import (
+# Newer releases define these in remote/const.py and re-export them implicitly; 2025.4 in the package.
+from homeassistant.components.remote import (  # type: ignore[attr-defined,unused-ignore]
     ATTR_COMMAND_TYPE,
     ATTR_DELAY_SECS,
     ATTR_DEVICE,
