@@ -652,10 +652,11 @@ class HassWebSocket:
         flows = await self.command("config_entries/flow/progress")
         return [flow for flow in flows if flow["handler"] == DOMAIN]
 
-    async def outlet_entity_id(self, mac: str) -> str | None:
-        """The entity id of the socket's power switch (unique id `<mac>_power`)."""
+    async def outlet_entity_id(self, mac: str, key: str = "power") -> str | None:
+        """The entity id of the socket's power switch (unique id `<mac>_power`), or of another
+        entity of a device by its key (an AllOne's `remote`)."""
         for entry in await self.command("config/entity_registry/list"):
-            if entry["platform"] == DOMAIN and entry["unique_id"] == f"{mac}_power":
+            if entry["platform"] == DOMAIN and entry["unique_id"] == f"{mac}_{key}":
                 return str(entry["entity_id"])
         return None
 
@@ -807,6 +808,8 @@ def _demo_config() -> tuple[HassConfig, int, Login]:
 # The demo's timers (the socket's local time, which the integration keeps at Home Assistant's zone).
 DEMO_WEEKLY_AT = "06:30"
 DEMO_ONCE_AT = "22:00"
+# An IR code to point at the demo's AllOne (any bytes do for the simulator).
+DEMO_IR_CODE = "AAAAAJgAAAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxg="
 _WEEKDAY_BITS = (1, 2, 4, 8, 16)  # Monday … Friday (PROTOCOL.md §3.7)
 
 
@@ -831,10 +834,13 @@ async def check_demo_calendar(api: HassApi, calendar: str) -> None:
         raise HarnessError(f"{calendar} does not show the demo's timers: {events}")
 
 
-def _print_summary(stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket]) -> None:
+def _print_summary(
+    stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket], allone: SimSocket, remote_id: str
+) -> None:
     config = stage.config
     control = stage.simulator.control_port
     press_entry = json.dumps({"op": "press", "mac": entry_socket.mac})
+    learn = json.dumps({"op": "learn", "mac": allone.mac, "code": DEMO_IR_CODE})
     print(f"""
 Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets (loopback LAN only)
 
@@ -843,6 +849,8 @@ Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orv
 
   Added     {entry_socket.name} ({entry_socket.ip}, {entry_socket.mac}) → {entity_id}: toggle it on the dashboard
   Calendar  {calendar_id(entity_id)}: its timers (weekdays {DEMO_WEEKLY_AT} on, tomorrow {DEMO_ONCE_AT} off) in the Calendar panel
+  AllOne    {allone.name} ({allone.ip}, {allone.mac}) → {remote_id}: call remote.learn_command (device, command),
+            then point a code at it:  echo '{learn}' | nc -q1 127.0.0.1 {control}
   Discovered (Settings → Devices & services → Discovered → Add):
 {"".join(f"            {s.name} ({s.ip}, {s.mac}){chr(10)}" for s in discovered)}
   Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
@@ -879,8 +887,13 @@ async def run_demo(*, check: bool) -> int:
         started = time.monotonic()
         api = await stage.boot()
         sockets = await stage.start_simulator()
+        # An AllOne beside the sockets (added below, like the first socket).
+        added = await stage.simulator.control.request({"op": "add", "kind": "allone"})
+        allone = SimSocket(ip=str(added["ip"]), mac=str(added["mac"]), name=f"AllOne {str(added['mac']).replace(':', '')[-6:].upper()}")
         async with HassWebSocket.connect(api) as ws:
-            flows = await wait_for_discovered(ws, [s.mac for s in sockets], timeout=config.scan_interval_s + 30)
+            flows = await wait_for_discovered(
+                ws, [s.mac for s in (*sockets, allone)], timeout=config.scan_interval_s + 30
+            )
             first, rest = sockets[0], sockets[1:]
             # Two timers, set as the vendor app would before the socket is added, so the
             # calendar shows something: weekdays at 06:30 on, and tomorrow at 22:00 off.
@@ -888,6 +901,10 @@ async def run_demo(*, check: bool) -> int:
             await confirm_flow(api, flows[first.mac]["flow_id"])
             entity_id = await wait_for(
                 lambda: ws.outlet_entity_id(first.mac), timeout=30, what=f"the switch of {first.name}"
+            )
+            await confirm_flow(api, flows[allone.mac]["flow_id"])
+            remote_id = await wait_for(
+                lambda: ws.outlet_entity_id(allone.mac, "remote"), timeout=30, what="the AllOne's remote"
             )
         await wait_for_state(api, entity_id, lambda s: s in ("on", "off"), timeout=30, what=f"{entity_id} available")
         # The login the user is told about really works (the frontend's login flow), and the
@@ -903,7 +920,12 @@ async def run_demo(*, check: bool) -> int:
             shown = "on" if relay else "off"
             await wait_for_state(api, entity_id, shown.__eq__, timeout=5, what="the example press to show")
             await check_demo_calendar(api, calendar_id(entity_id))
-        _print_summary(stage, first, entity_id, rest)
+            # The AllOne emits a raw code Home Assistant sends, confirmed by its ack.
+            await api.call_service("remote", "send_command", {"entity_id": remote_id, "command": f"b64:{DEMO_IR_CODE}"})
+            emitted = await stage.simulator.control.emitted(allone.mac)
+            if [e["code"] for e in emitted] != [DEMO_IR_CODE]:
+                raise HarnessError(f"the AllOne emitted {emitted}, not the demo's code")
+        _print_summary(stage, first, entity_id, rest, allone, remote_id)
         print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
         ready = True
         if not check:
