@@ -84,8 +84,11 @@ async def call(hass: HomeAssistant, service: str, target: VirtualAllOne, **data:
 async def learn(hass: HomeAssistant, target: VirtualAllOne, codes: list[bytes], **data: Any) -> None:
     """remote.learn_command, pointing each code at the AllOne once it is in learning mode."""
     task = asyncio.ensure_future(call(hass, "learn_command", target, **data))
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    client = entry.runtime_data.client
     for command, code in zip(data["command"], codes, strict=True):
-        await wait_for(lambda: task.done() or target.learning, what="learning mode")
+        # Both sides in learning mode: the AllOne (its ring red) and the client (it heard the ack).
+        await wait_for(lambda: task.done() or (target.learning and client.learning), what="learning mode")
         if task.done():
             break
         # The prompt is up while the AllOne waits, and the remote names the command.
@@ -246,6 +249,35 @@ async def test_sends_at_20_percent_loss_are_confirmed_or_reported(
     assert set(emitted) <= set(CODES)
     assert len(confirmed) >= len(CODES) // 2
     assert simulator.counters.dropped_loss > 0 and entry.runtime_data.client.stats.resent > 0
+
+
+async def test_learn_and_send_at_20_percent_loss(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator, allone: VirtualAllOne,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Through 20 % loss each way a learn either stores exactly the code pointed at the AllOne or
+    fails with an error naming the command (its code frame lost: tried again); the stored code
+    sent back is emitted, or the send is reported failed."""
+    simulator.set_faults(Faults(loss_to_device=0.2, loss_from_device=0.2))
+    failures: list[HomeAssistantError] = []
+    for _ in range(8):
+        try:
+            await learn(hass, allone, [CODES[5]], device="tv", command=["power"], timeout=1)
+        except HomeAssistantError as err:
+            assert err.translation_key == "learn_failed" and "power" in str(err)
+            failures.append(err)
+            continue
+        break
+    else:
+        pytest.fail(f"eight learns failed: {failures}")
+    assert stored(hass_storage, allone) == {"tv": {"power": b64(CODES[5])[4:]}}
+    try:
+        await call(hass, "send_command", allone, device="tv", command=["power"])
+    except HomeAssistantError as err:
+        assert err.translation_key == "command_failed"
+    else:
+        assert allone.emitted[-1].code == CODES[5]
+    assert {e.code for e in allone.emitted} <= {CODES[5]}
 
 
 # --- bad input ----------------------------------------------------------------------------------
