@@ -283,6 +283,10 @@ if __name__ == "__main__":
         from bench_relay import main as relay_main
 
         asyncio.run(relay_main(sys.argv[1:]))
+    elif "--allone" in sys.argv[1:]:  # a real Home Assistant with an AllOne: button and send latency
+        from bench_allone import main as allone_main
+
+        asyncio.run(allone_main(sys.argv[1:]))
     elif "--hass" in sys.argv[1:]:  # a real Home Assistant with 100 sockets: its own module
         from bench_hass import main as hass_main
 

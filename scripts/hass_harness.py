@@ -652,10 +652,11 @@ class HassWebSocket:
         flows = await self.command("config_entries/flow/progress")
         return [flow for flow in flows if flow["handler"] == DOMAIN]
 
-    async def outlet_entity_id(self, mac: str) -> str | None:
-        """The entity id of the socket's power switch (unique id `<mac>_power`)."""
+    async def outlet_entity_id(self, mac: str, key: str = "power") -> str | None:
+        """The entity id of the socket's power switch (unique id `<mac>_power`), or of another
+        entity of a device by its key (an AllOne's `remote`)."""
         for entry in await self.command("config/entity_registry/list"):
-            if entry["platform"] == DOMAIN and entry["unique_id"] == f"{mac}_power":
+            if entry["platform"] == DOMAIN and entry["unique_id"] == f"{mac}_{key}":
                 return str(entry["entity_id"])
         return None
 
@@ -807,6 +808,8 @@ def _demo_config() -> tuple[HassConfig, int, Login]:
 # The demo's timers (the socket's local time, which the integration keeps at Home Assistant's zone).
 DEMO_WEEKLY_AT = "06:30"
 DEMO_ONCE_AT = "22:00"
+# An IR code to point at the demo's AllOne (any bytes do for the simulator).
+DEMO_IR_CODE = "AAAAAJgAAAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxg="
 _WEEKDAY_BITS = (1, 2, 4, 8, 16)  # Monday … Friday (PROTOCOL.md §3.7)
 
 
@@ -831,23 +834,13 @@ async def check_demo_calendar(api: HassApi, calendar: str) -> None:
         raise HarnessError(f"{calendar} does not show the demo's timers: {events}")
 
 
-# One AllOne (IR + RF 433 blaster) beside the sockets: the simulator side only, its Home
-# Assistant entities come later (README "Supported devices").
-DEMO_SIMULATOR_ARGS = ("--announce", "--allones", "1")
-
-
-async def _demo_allones(control: ControlClient) -> list[dict[str, Any]]:
-    """The simulated AllOnes, as the control port lists them."""
-    return [device for device in await control.sockets() if device.get("kind") == "allone"]
-
-
 def _print_summary(
-    stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket],
-    allones: Sequence[dict[str, Any]] = (),
+    stage: Stage, entry_socket: SimSocket, entity_id: str, discovered: list[SimSocket], allone: SimSocket, remote_id: str
 ) -> None:
     config = stage.config
     control = stage.simulator.control_port
     press_entry = json.dumps({"op": "press", "mac": entry_socket.mac})
+    learn = json.dumps({"op": "learn", "mac": allone.mac, "code": DEMO_IR_CODE})
     print(f"""
 Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orvibo S20 sockets (loopback LAN only)
 
@@ -856,9 +849,11 @@ Home Assistant {stage.version} with {len(stage.simulator.sockets)} simulated Orv
 
   Added     {entry_socket.name} ({entry_socket.ip}, {entry_socket.mac}) → {entity_id}: toggle it on the dashboard
   Calendar  {calendar_id(entity_id)}: its timers (weekdays {DEMO_WEEKLY_AT} on, tomorrow {DEMO_ONCE_AT} off) in the Calendar panel
+  AllOne    {allone.name} ({allone.ip}, {allone.mac}) → {remote_id}: call remote.learn_command (device, command),
+            then point a code at it:  echo '{learn}' | nc -q1 127.0.0.1 {control}
   Discovered (Settings → Devices & services → Discovered → Add):
 {"".join(f"            {s.name} ({s.ip}, {s.mac}){chr(10)}" for s in discovered)}
-{"".join(f"  AllOne    {a['name']} ({a['ip']}, {a['mac']}): IR + RF 433 blaster, simulator only for now; control ops 'learn', 'emitted', 'press'{chr(10)}" for a in allones)}  Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
+  Simulator UDP port {config.udp_port}, control port 127.0.0.1:{control} (JSON lines, see simulator/control.py)
   Press {entry_socket.name}'s button from a shell (run in {ROOT}); the dashboard follows at once:
 
     {Path(sys.executable).relative_to(ROOT, walk_up=True)} -c 'from simulator.control import control_request as c; print(c({press_entry}, port={control}))'
@@ -888,12 +883,17 @@ async def run_demo(*, check: bool) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     print(f"Starting Home Assistant in {config.config_dir} …", flush=True)
-    async with Stage.run(config, login=login, control_port=control_port, simulator_args=DEMO_SIMULATOR_ARGS) as stage:
+    async with Stage.run(config, login=login, control_port=control_port) as stage:
         started = time.monotonic()
         api = await stage.boot()
         sockets = await stage.start_simulator()
+        # An AllOne beside the sockets (added below, like the first socket).
+        added = await stage.simulator.control.request({"op": "add", "kind": "allone"})
+        allone = SimSocket(ip=str(added["ip"]), mac=str(added["mac"]), name=f"AllOne {str(added['mac']).replace(':', '')[-6:].upper()}")
         async with HassWebSocket.connect(api) as ws:
-            flows = await wait_for_discovered(ws, [s.mac for s in sockets], timeout=config.scan_interval_s + 30)
+            flows = await wait_for_discovered(
+                ws, [s.mac for s in (*sockets, allone)], timeout=config.scan_interval_s + 30
+            )
             first, rest = sockets[0], sockets[1:]
             # Two timers, set as the vendor app would before the socket is added, so the
             # calendar shows something: weekdays at 06:30 on, and tomorrow at 22:00 off.
@@ -901,6 +901,10 @@ async def run_demo(*, check: bool) -> int:
             await confirm_flow(api, flows[first.mac]["flow_id"])
             entity_id = await wait_for(
                 lambda: ws.outlet_entity_id(first.mac), timeout=30, what=f"the switch of {first.name}"
+            )
+            await confirm_flow(api, flows[allone.mac]["flow_id"])
+            remote_id = await wait_for(
+                lambda: ws.outlet_entity_id(allone.mac, "remote"), timeout=30, what="the AllOne's remote"
             )
         await wait_for_state(api, entity_id, lambda s: s in ("on", "off"), timeout=30, what=f"{entity_id} available")
         # The login the user is told about really works (the frontend's login flow), and the
@@ -916,10 +920,12 @@ async def run_demo(*, check: bool) -> int:
             shown = "on" if relay else "off"
             await wait_for_state(api, entity_id, shown.__eq__, timeout=5, what="the example press to show")
             await check_demo_calendar(api, calendar_id(entity_id))
-        allones = await _demo_allones(stage.simulator.control)
-        if check and len(allones) != 1:
-            raise HarnessError(f"the simulator lists {len(allones)} AllOnes, not the demo's one")
-        _print_summary(stage, first, entity_id, rest, allones)
+            # The AllOne emits a raw code Home Assistant sends, confirmed by its ack.
+            await api.call_service("remote", "send_command", {"entity_id": remote_id, "command": f"b64:{DEMO_IR_CODE}"})
+            emitted = await stage.simulator.control.emitted(allone.mac)
+            if [e["code"] for e in emitted] != [DEMO_IR_CODE]:
+                raise HarnessError(f"the AllOne emitted {emitted}, not the demo's code")
+        _print_summary(stage, first, entity_id, rest, allone, remote_id)
         print(f"Ready in {time.monotonic() - started:.1f} s.", flush=True)
         ready = True
         if not check:

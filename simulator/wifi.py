@@ -211,6 +211,7 @@ class WifiModule:
         network: tuple[str, str] | None = None,
         timing: WifiTiming | None = None,
         faults: WifiFaults | None = None,
+        allone: bool = False,
     ) -> None:
         if mode not in (WifiMode.AP, WifiMode.SMARTLINK):
             raise ValueError("a module starts in AP or SmartLink mode")
@@ -225,6 +226,7 @@ class WifiModule:
         self.network = network
         self.timing = timing or WifiTiming()
         self.faults = faults or WifiFaults()
+        self.allone = allone  # the module of an AllOne (it joins the LAN as one), not of a socket
         self.counters = WifiCounters()
         # What the AT commands stored (the module's flash).
         self.ssid: str | None = None
@@ -462,7 +464,10 @@ class WifiModule:
             self.mode = WifiMode.FAILED
             return
         self.joined_ssid, self.joined_key, self.joined_security = ssid, key, security
-        self.joined = self.simulator.add_socket(ip=self.join_ip, mac=self.mac)
+        if self.allone:
+            self.joined = self.simulator.add_allone(ip=self.join_ip, mac=self.mac)
+        else:
+            self.joined = self.simulator.add_socket(ip=self.join_ip, mac=self.mac)
         self.mode = WifiMode.STATION
         self._joined_event.set()
         _LOGGER.debug("%s: joined the LAN at %s", self.mac, self.joined.ip)

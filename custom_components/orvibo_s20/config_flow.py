@@ -32,7 +32,8 @@ from homeassistant.setup import async_setup_component
 
 from .client import DiscoveredSocket
 from .client.unsupported import UnsupportedDevice
-from .const import CONF_MAC, DOMAIN
+from .allone_coordinator import allone_name
+from .const import CONF_FAMILY, CONF_MAC, DOMAIN
 from .coordinator import device_name
 from .core_move import PortTaken, async_core_sockets, async_move
 from . import discovery
@@ -59,10 +60,14 @@ from .pairing import (
 from .pairing.at import ERROR_CODES
 from .pairing.smartlink import password_bytes
 from .pairing.provision import AT_REPLY_TIMEOUT_S, JOIN_TIMEOUT_S, SCAN_INTERVAL_S, SMARTLINK_TIMEOUT_S
-from .protocol import EncodeError, EndpointError, Mac, S20ConnectionError, encode_name
+from .protocol import DeviceFamily, EncodeError, EndpointError, Mac, S20ConnectionError, encode_name, family_of
+from .runtime import entry_family
 from .schema import vol
 
 _LOGGER = logging.getLogger(__name__)
+
+# An AllOne's module (the same Hi-Flying one) opens this network in AP mode instead.
+ALLONE_AP_NETWORK_NAME = "WiWo-AllOne"
 
 CONF_DEVICE = "device"
 CONF_SSID = "ssid"
@@ -160,6 +165,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         self._host: str | None = None
         self._mac: str | None = None
         self._name: str | None = None
+        self._family = DeviceFamily.SOCKET  # what the device's discovery reply said it is
         self._found: dict[str, DiscoveredSocket] = {}
         self._found_names: dict[str, str] = {}
         self._unsupported: list[UnsupportedDevice] = []  # what else answered the scan
@@ -188,29 +194,41 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         return str((await self._async_network()).settings.port)
 
     async def _async_mac(self, host: str, mac: str | None, *, fallback: str | None = None) -> str:
-        """Return the MAC of the socket at host: asked by a unicast `qa`, or the one given.
+        """Return the MAC of the device at host: asked by a unicast `qa`, or the one given.
 
-        With a MAC (a socket on another subnet, which may not answer `qa` from afar) nothing is
-        asked here: reading the socket with it proves it. `fallback` is used when `qa` is silent.
+        The reply also tells the family (socket or AllOne). With a MAC (a device on another
+        subnet, which may not answer `qa` from afar) a silent `qa` is no failure: reading the
+        device with that MAC proves it, as a socket unless the reply said otherwise.
+        `fallback` is used when `qa` is silent.
         """
-        if mac is not None:
-            return format_mac(str(Mac.parse(mac)))
         network = await self._async_network()
         try:
             found = await network.async_probe(host)
         except EndpointError as err:
             _LOGGER.debug("Cannot open the UDP port: %s", err)
             raise CannotConnect("port_in_use") from err
+        if mac is not None:
+            given = Mac.parse(mac)
+            if found is not None and found.mac == given:
+                self._family = found.family or DeviceFamily.SOCKET
+            return format_mac(str(given))
         if found is not None:
+            self._family = found.family or DeviceFamily.SOCKET
             return format_mac(str(found.mac))
         if fallback is not None:
             return fallback
         raise CannotConnect("cannot_connect")
 
-    async def _async_name(self, host: str, mac: str) -> str:
-        """Subscribe to the socket and return its stored name; raise CannotConnect."""
+    async def _async_name(self, host: str, mac: str, family: DeviceFamily | None = None) -> str:
+        """Subscribe to the device and return its name (a socket's stored one); raise CannotConnect.
+
+        `family`: what the device is, when not this flow's device (`self._family`).
+        """
         network = await self._async_network()
         try:
+            if (family or self._family) is DeviceFamily.ALLONE:
+                await network.async_check_allone(host, Mac.parse(mac))
+                return allone_name(mac)
             socket_data = await network.async_read_socket(host, Mac.parse(mac))
         except EndpointError as err:
             _LOGGER.debug("Cannot open the UDP port: %s", err)
@@ -222,7 +240,9 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def _async_create(self) -> ConfigFlowResult:
         assert self._host is not None and self._mac is not None and self._name is not None
-        return self.async_create_entry(title=self._name, data={CONF_HOST: self._host, CONF_MAC: self._mac})
+        # No family key: a socket, as in the entries made before AllOnes were supported.
+        family = {} if self._family is DeviceFamily.SOCKET else {CONF_FAMILY: self._family.value}
+        return self.async_create_entry(title=self._name, data={CONF_HOST: self._host, CONF_MAC: self._mac, **family})
 
     # --- the user's steps ----------------------------------------------------------------------
 
@@ -301,8 +321,11 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         """
 
         async def name_of(mac: str) -> str | None:
+            found = self._found[mac]
+            if found.family is DeviceFamily.ALLONE:
+                return allone_name(mac)  # named by its MAC: nothing to read
             try:
-                return await self._async_name(self._found[mac].host, mac)
+                return await self._async_name(found.host, mac, DeviceFamily.SOCKET)
             except CannotConnect:
                 return None
 
@@ -316,6 +339,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             mac = user_input[CONF_DEVICE]
             socket = self._found[mac]
+            self._family = socket.family or DeviceFamily.SOCKET
             await self.async_set_unique_id(mac, raise_on_progress=False)
             self._abort_if_unique_id_configured(updates={CONF_HOST: socket.host})
             try:
@@ -434,6 +458,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Point the entry at the socket's new address; refuse a different socket."""
         entry = self._get_reconfigure_entry()
+        self._family = entry_family(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
@@ -487,7 +512,9 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
-            description_placeholders={"network": AP_NETWORK_NAME, "port": port, **placeholders},
+            description_placeholders={
+                "network": AP_NETWORK_NAME, "allone_network": ALLONE_AP_NETWORK_NAME, "port": port, **placeholders
+            },
         )
 
     async def async_step_wifi_ap(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -547,7 +574,7 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
         if not self._wifi_task.done():
             return self.async_show_progress(
                 step_id="wifi_pair", progress_action=self._wifi_method, progress_task=self._wifi_task,
-                description_placeholders={"network": AP_NETWORK_NAME},
+                description_placeholders={"network": AP_NETWORK_NAME, "allone_network": ALLONE_AP_NETWORK_NAME},
             )
         outcome = self._wifi_task.result()
         self._wifi_task = None
@@ -555,7 +582,9 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             self._wifi_failure = outcome
             return self.async_show_progress_done(next_step_id=self._wifi_method)
         self._host, self._mac = outcome.host, format_mac(str(outcome.mac))
-        self._name = outcome.name or device_name(self._mac, None)
+        self._family = family_of(outcome.product_id) or DeviceFamily.SOCKET
+        default = allone_name(self._mac) if self._family is DeviceFamily.ALLONE else device_name(self._mac, None)
+        self._name = outcome.name or default
         return self.async_show_progress_done(next_step_id="wifi_finish")
 
     async def async_step_wifi_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -9,9 +9,12 @@ from typing import Final
 DOMAIN: Final = "orvibo_s20"
 MANUFACTURER: Final = "Orvibo"
 MODEL: Final = "S20"
+MODEL_ALLONE: Final = "AllOne"
 
 # Config entry data (CONF_HOST comes from homeassistant.const).
 CONF_MAC: Final = "mac"
+# Which kind of device the entry is (DeviceFamily's value); entries made before AllOnes: a socket.
+CONF_FAMILY: Final = "family"
 
 # The optional `orvibo_s20:` YAML block: network settings for unusual LANs, tests and the demo.
 CONF_BIND_ADDRESS: Final = "bind_address"
@@ -78,6 +81,13 @@ ISSUE_CORE_YAML_LEFT: Final = "core_orvibo_yaml_left"
 ISSUE_NO_LAN: Final = "no_lan"  # translated as one of these two
 ISSUE_CONTAINER_NETWORK: Final = "container_network"
 ISSUE_NO_BROADCAST: Final = "no_broadcast"
+
+# The AllOne's learned codes: one store per entry, by device then command name (as Broadlink).
+COMMAND_STORAGE_VERSION: Final = 1
+# How long remote.learn_command waits for each code by default (HA's remote gives none).
+DEFAULT_LEARN_TIMEOUT: Final = timedelta(seconds=30)
+# Diagnostics show a learned code's bytes only when it is this short.
+DIAGNOSTICS_CODE_BYTES: Final = 16
 
 
 class DeviceEvent(StrEnum):

@@ -193,28 +193,34 @@ def async_core_sockets(hass: HomeAssistant) -> list[CoreSocket]:
 def async_check_core(hass: HomeAssistant) -> None:
     """Offer the move while core has sockets left; say when its YAML lines stay behind."""
     sockets = async_core_sockets(hass)
-    _async_issue(hass, ISSUE_CORE_MOVE, sockets=", ".join(socket.label for socket in sockets))
+    if sockets:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_CORE_MOVE,
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CORE_MOVE,
+            translation_placeholders={"sockets": ", ".join(socket.label for socket in sockets)},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, ISSUE_CORE_MOVE)
     ours = {entry.data.get(CONF_HOST) for entry in hass.config_entries.async_entries(DOMAIN)}
     left = [socket for socket in hass.data.get(DATA_CORE_YAML, ()) if socket.host in ours]
-    _async_issue(hass, ISSUE_CORE_YAML_LEFT, hosts=", ".join(socket.host for socket in left))
-
-
-@callback
-def _async_issue(hass: HomeAssistant, key: str, **placeholders: str) -> None:
-    """Raise the issue while its list is not empty (the move's is fixable), else withdraw it."""
-    if not any(placeholders.values()):
-        ir.async_delete_issue(hass, DOMAIN, key)
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        key,
-        is_fixable=key == ISSUE_CORE_MOVE,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
+    if left:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            ISSUE_CORE_YAML_LEFT,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CORE_YAML_LEFT,
+            translation_placeholders={"hosts": ", ".join(socket.host for socket in left)},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, ISSUE_CORE_YAML_LEFT)
 
 
 # --- the move -------------------------------------------------------------------------------------

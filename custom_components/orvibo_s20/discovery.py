@@ -32,6 +32,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util.hass_dict import HassKey
 
 from .client import (
+    AllOneClient,
     ClientTiming,
     DiscoveredSocket,
     EndpointConfig,
@@ -42,12 +43,13 @@ from .client import (
     discover,
     probe_host,
 )
+from .client.device import DeviceClient
 from .client.unsupported import UnsupportedDevice, collect_unsupported
 from .const import CONF_MAC, DOMAIN, ISSUE_PORT_IN_USE, POLL_INTERVAL
 from .network_check import NetworkProblem
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
-from .protocol import AT_PORT, SMARTLINK_PORT, DiscoveryReply, EndpointError, Mac, SocketData
+from .protocol import AT_PORT, SMARTLINK_PORT, DeviceFamily, DiscoveryReply, EndpointError, Mac, SocketData, family_of
 from .protocol.relay import RELAY_PORT
 
 _LOGGER = logging.getLogger(__name__)
@@ -99,7 +101,7 @@ class S20Network:
         self.settings = settings
         self.endpoint: S20Endpoint | None = None
         self.relay: S20Relay | None = None
-        self.clients: set[S20Client] = set()
+        self.clients: set[DeviceClient] = set()
         self._users: set[object] = set()
         self._remove_listener: Callable[[], None] | None = None
         self._remove_unsupported_listener: Callable[[], None] | None = None
@@ -210,7 +212,14 @@ class S20Network:
         self.clients.add(client)
         return client
 
-    async def async_stop_client(self, client: S20Client) -> None:
+    @callback
+    def async_create_allone_client(self, endpoint: S20Endpoint, mac: Mac, host: str) -> AllOneClient:
+        """Create the client of an AllOne's config entry (stopped with the others when HA stops)."""
+        client = AllOneClient(endpoint, mac, host, timing=CLIENT_TIMING)
+        self.clients.add(client)
+        return client
+
+    async def async_stop_client(self, client: DeviceClient) -> None:
         """Stop a client created by async_create_client."""
         self.clients.discard(client)
         await client.stop()
@@ -218,9 +227,9 @@ class S20Network:
     # --- probes and scans ----------------------------------------------------------------------
 
     async def async_scan(self) -> list[DiscoveredSocket]:
-        """Broadcast a scan and return the sockets that answered; raises EndpointError."""
+        """Broadcast a scan and return the sockets and AllOnes that answered; raises EndpointError."""
         async with self.async_endpoint() as endpoint:
-            return await discover(endpoint, window_s=SCAN_WINDOW_S)
+            return await discover(endpoint, window_s=SCAN_WINDOW_S, families=tuple(DeviceFamily))
 
     async def async_scan_all(self) -> tuple[list[DiscoveredSocket], list[UnsupportedDevice]]:
         """Scan, and also name what answered but cannot be controlled here; raises EndpointError."""
@@ -242,6 +251,18 @@ class S20Network:
             try:
                 await client.subscribe()
                 return await client.read_socket_data()
+            finally:
+                await client.stop()
+
+    async def async_check_allone(self, host: str, mac: Mac) -> None:
+        """Subscribe to an AllOne with a short-lived client: it answers, or S20ConnectionError.
+
+        Raises EndpointError when the port cannot be opened.
+        """
+        async with self.async_endpoint() as endpoint:
+            client = AllOneClient(endpoint, mac, host, timing=CLIENT_TIMING)
+            try:
+                await client.subscribe()
             finally:
                 await client.stop()
 
@@ -280,7 +301,7 @@ class S20Network:
     def _async_on_discovery_reply(self, reply: DiscoveryReply, host: str) -> None:
         # Any reply or announcement heard: a socket plugged in, rebooted or moved shows up
         # here first. One flow per new MAC or new address; the flow does the rest.
-        if not reply.product_id.startswith("SOC"):
+        if family_of(reply.product_id) is None:
             return
         mac = str(reply.mac)
         if self._seen.get(mac) == host:

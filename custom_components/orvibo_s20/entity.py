@@ -1,4 +1,4 @@
-"""The base entity of a socket and the one place library errors become Home Assistant errors."""
+"""The base entities of a socket and an AllOne, and the one place library errors become Home Assistant errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, Device
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, MANUFACTURER, MODEL
+from .allone_coordinator import AllOneCoordinator, allone_name
+from .const import DOMAIN, MANUFACTURER, MODEL, MODEL_ALLONE
 from .coordinator import S20Coordinator, device_name
 from .protocol import EncodeError, S20ConnectionError
 
@@ -38,13 +39,33 @@ class S20Entity(CoordinatorEntity[S20Coordinator]):
         )
 
 
-def s20_exception_handler[_E: S20Entity, **_P, _R](
+class AllOneEntity(CoordinatorEntity[AllOneCoordinator]):
+    """An entity of one AllOne."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: AllOneCoordinator, description: EntityDescription) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        mac = coordinator.mac
+        self._attr_unique_id = f"{mac}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            connections={(CONNECTION_NETWORK_MAC, mac)},
+            identifiers={(DOMAIN, mac)},
+            manufacturer=MANUFACTURER,
+            model=MODEL_ALLONE,
+            model_id=coordinator.client.product_id,
+            name=allone_name(mac),
+        )
+
+
+def s20_exception_handler[_E: S20Entity | AllOneEntity, **_P, _R](
     func: Callable[Concatenate[_E, _P], Coroutine[Any, Any, _R]],
 ) -> Callable[Concatenate[_E, _P], Coroutine[Any, Any, _R]]:
     """Turn library errors of an entity command into translated Home Assistant errors.
 
-    A value the socket cannot store is the user's mistake (`ServiceValidationError`, and
-    nothing was sent); a socket that does not confirm is the device's (`HomeAssistantError`).
+    A value the device cannot take is the user's mistake (`ServiceValidationError`, and
+    nothing was sent); a device that does not confirm is the device's (`HomeAssistantError`).
     """
 
     async def handler(self: _E, *args: _P.args, **kwargs: _P.kwargs) -> _R:

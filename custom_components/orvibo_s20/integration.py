@@ -6,6 +6,8 @@ socket's state in `coordinator.py`, the entities in their platforms.
 
 from __future__ import annotations
 
+from typing import cast
+
 from homeassistant.const import (
     CONF_HOST,
     CONF_PORT,
@@ -39,18 +41,21 @@ from .const import (
     DOMAIN,
     POLL_INTERVAL,
 )
+from .allone_coordinator import AllOneConfigEntry, async_create_allone_data
 from .coordinator import S20ConfigEntry, S20Coordinator, S20Data
 from .core_move import DATA_CORE_YAML, async_adopt, async_check_core, async_yaml_sockets
 from .discovery import DATA_NETWORK, NetworkSettings, S20Network, async_broadcast_addresses
 from .network_check import async_network_view, async_report
 from .pairing import AP_MODULE_HOST
 from .pairing.provision import DEFAULT_BROADCAST
-from .protocol import AT_PORT, SMARTLINK_PORT, EndpointError, Mac
+from .protocol import AT_PORT, SMARTLINK_PORT, DeviceFamily, EndpointError, Mac
 from .protocol.relay import RELAY_PORT
+from .runtime import FAMILY_PLATFORMS, OrviboConfigEntry, OrviboData, entry_family
 from .schema import vol
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.CALENDAR, Platform.EVENT, Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
+# Every platform of every family; an entry sets up its family's (FAMILY_PLATFORMS).
+PLATFORMS: list[Platform] = sorted({platform for platforms in FAMILY_PLATFORMS.values() for platform in platforms})
 
 # Optional: only unusual networks (and the tests and demo, on the loopback LAN) need it.
 CONFIG_SCHEMA = vol.Schema(
@@ -109,8 +114,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
-    """Subscribe to one socket and set up its entities."""
+async def async_setup_entry(hass: HomeAssistant, entry: OrviboConfigEntry) -> bool:
+    """Subscribe to one device (a socket or an AllOne) and set up its family's entities."""
     network = hass.data[DATA_NETWORK]
     try:
         endpoint = await network.async_acquire(entry)
@@ -121,13 +126,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
             translation_key="port_in_use",
             translation_placeholders={"port": str(err.port)},
         ) from err
-    client = network.async_create_client(endpoint, Mac.parse(entry.data[CONF_MAC]), entry.data[CONF_HOST])
-    coordinator = S20Coordinator(hass, entry, client)
+    family = entry_family(entry.data)
+    mac, host = Mac.parse(entry.data[CONF_MAC]), entry.data[CONF_HOST]
+    data: OrviboData
+    if family is DeviceFamily.ALLONE:
+        # The casts are the family's entry type, which the entry's data named just above.
+        allone = network.async_create_allone_client(endpoint, mac, host)
+        data = await async_create_allone_data(hass, cast(AllOneConfigEntry, entry), allone)
+    else:
+        client = network.async_create_client(endpoint, mac, host)
+        data = S20Data(client=client, coordinator=S20Coordinator(hass, cast(S20ConfigEntry, entry), client))
+    coordinator = data.coordinator
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException as err:
         # Nothing of a failed attempt stays behind: the retry starts afresh.
-        await network.async_stop_client(client)
+        await network.async_stop_client(data.client)
         network.async_release(entry)
         cause = coordinator.last_exception
         if isinstance(err, ConfigEntryNotReady) and isinstance(cause, UpdateFailed) and cause.translation_key:
@@ -138,17 +152,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
                 translation_placeholders=cause.translation_placeholders,
             ) from cause
         raise
-    entry.runtime_data = S20Data(client=client, coordinator=coordinator)
-    client.start()
-    # A socket moved from core `orvibo` takes over its switch's entity ID, name and device.
-    async_adopt(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.runtime_data = data
+    data.client.start()
+    if family is DeviceFamily.SOCKET:
+        # A socket moved from core `orvibo` takes over its switch's entity ID, name and device.
+        async_adopt(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, FAMILY_PLATFORMS[family])
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: S20ConfigEntry) -> bool:
-    """Unload the entities, stop the socket's client and let go of the shared endpoint."""
-    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+async def async_unload_entry(hass: HomeAssistant, entry: OrviboConfigEntry) -> bool:
+    """Unload the entities, stop the device's client and let go of the shared endpoint."""
+    if not await hass.config_entries.async_unload_platforms(entry, FAMILY_PLATFORMS[entry_family(entry.data)]):
         return False
     network = hass.data[DATA_NETWORK]
     await network.async_stop_client(entry.runtime_data.client)

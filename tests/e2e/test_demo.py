@@ -40,7 +40,7 @@ def test_demo_check(tmp_path: Path) -> None:
     assert "Login     user 'demo', password 'demo-s20'" in out
     assert "→ switch.socket_1" in out
     assert f'"op": "press", "mac": "ac:cf:23:00:00:02"}}, port={control_port}' in out
-    assert out.count("(127.0.0.") == 4  # one added, two discovered, and the AllOne beside them
-    assert "AllOne    AllOne 1 (127.0.0.5, ac:cf:23:00:00:05)" in out
+    assert out.count("(127.0.0.") == 4  # one added, two discovered, the AllOne added
+    assert "→ remote.allone_" in out
     assert "Ready in" in out
     assert (tmp_path / "demo" / "config" / "home-assistant.log").exists()

@@ -21,13 +21,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.orvibo_s20 import config_flow
-from custom_components.orvibo_s20.const import CONF_MAC, DOMAIN
+from custom_components.orvibo_s20.const import CONF_FAMILY, CONF_MAC, DOMAIN
 from custom_components.orvibo_s20.discovery import DATA_NETWORK
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST
 from homeassistant import data_entry_flow
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from simulator import Simulator
 from simulator.wifi import WifiFaults, WifiMode
 
@@ -185,6 +186,25 @@ async def test_ap_mode_adds_the_socket(
     assert_key_nowhere(hass, caplog, flow)
 
 
+async def test_ap_mode_adds_an_allone(
+    hass: HomeAssistant, ready: None, make_module: ModuleFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An AllOne's module (the same Hi-Flying one): paired the same way, added as an AllOne."""
+    module = await make_module(allone=True)
+    flow = Flow(hass)
+    await flow.start("wifi_ap")
+    result = await flow.pair({"ssid": SSID, "password": KEY, "security": "wpa2psk_aes"}, "wifi_ap")
+    joined = await module.wait_joined()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"AllOne {str(module.mac).replace(':', '')[-6:].upper()}"
+    assert result["data"] == {CONF_HOST: joined.ip, CONF_MAC: str(module.mac), CONF_FAMILY: "allone"}
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    entities = er.async_entries_for_config_entry(er.async_get(hass), result["result"].entry_id)
+    assert {entity.domain for entity in entities} == {"remote", "event"}
+    assert_key_nowhere(hass, caplog, flow)
+
+
 async def test_ap_mode_without_a_module_then_retry(
     hass: HomeAssistant, ready: None, make_module: ModuleFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -194,6 +214,7 @@ async def test_ap_mode_without_a_module_then_retry(
     assert result["type"] is FlowResultType.FORM and result["step_id"] == "wifi_ap"
     assert result["errors"] == {"base": "module_not_found"}
     assert result["description_placeholders"]["network"] == "WiWo-S20"
+    assert result["description_placeholders"]["allone_network"] == "WiWo-AllOne"  # an AllOne's module
     # What was typed comes back, except the key.
     assert suggested(result, "ssid") == SSID and suggested(result, "name") == "Porch"
     assert suggested(result, "security") == "wpa2psk_aes" and suggested(result, "password") is None

@@ -97,7 +97,9 @@ def test_manifest_dependencies_cover_the_imports() -> None:
                 used.add(node.module.split(".")[2])
     # Platforms and helpers every integration may use without declaring them (hassfest's
     # ALLOWED_USED_COMPONENTS holds every entity platform).
-    implicit = {"calendar", "event", "switch", "number", "sensor", "diagnostics", "onboarding"}
+    implicit = {
+        "calendar", "event", "switch", "number", "remote", "sensor", "diagnostics", "onboarding", "persistent_notification"
+    }
     # A component the integration has a platform file of (repairs.py) is allowed too.
     platforms = {path.stem for path in PACKAGE.glob("*.py")}
     assert used - implicit - platforms <= set(_manifest().get("dependencies", []))
@@ -179,7 +181,7 @@ def _translation_uses() -> list[tuple[str, str, str, set[str] | None]]:
             if not isinstance(node, ast.Call):
                 continue
             name = _call_name(node)
-            if name == "_validation_error" and node.args:
+            if name in ("_validation_error", "_async_translated") and node.args:
                 key = _const_value(node.args[0])
                 assert key is not None
                 uses.append((module.name, "exceptions", key, {k.arg for k in node.keywords if k.arg}))

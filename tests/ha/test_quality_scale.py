@@ -43,7 +43,9 @@ from custom_components.orvibo_s20.const import DOMAIN, MANUFACTURER, MODEL, POLL
 from custom_components.orvibo_s20.coordinator import S20ConfigEntry, S20Coordinator, S20Data
 from custom_components.orvibo_s20.diagnostics import TO_REDACT, async_get_config_entry_diagnostics
 from custom_components.orvibo_s20.discovery import DATA_NETWORK, S20Network
-from custom_components.orvibo_s20.entity import S20Entity
+from custom_components.orvibo_s20.allone_coordinator import AllOneConfigEntry, AllOneData
+from custom_components.orvibo_s20.entity import AllOneEntity, S20Entity
+from custom_components.orvibo_s20.runtime import OrviboConfigEntry
 from homeassistant import exceptions as ha_exceptions
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlow
@@ -380,8 +382,8 @@ def test_every_form_field_has_a_description() -> None:
 @checks("parallel-updates")
 def test_every_platform_sets_parallel_updates() -> None:
     """hassfest parallel_updates.py (a module-level assignment in each platform file), and the
-    values: one command at a time per socket for the platforms that send, none for the sensor."""
-    expected = {"calendar": 1, "event": 0, "number": 1, "sensor": 0, "switch": 1}
+    values: one command at a time per device for the platforms that send, none for the sensor."""
+    expected = {"calendar": 1, "event": 0, "number": 1, "remote": 1, "sensor": 0, "switch": 1}
     assert {str(platform) for platform in integration.PLATFORMS} == set(expected)
     for platform, value in expected.items():
         module = _parse(f"{platform}.py")
@@ -401,8 +403,10 @@ _TYPED_ENTRY = re.compile(r"^[A-Za-z0-9]+ConfigEntry$")
 
 @checks("strict-typing")
 def test_typed_config_entry_everywhere() -> None:
-    """hassfest runtime_data.py's strict-typing check (the entry annotated `S20ConfigEntry`),
-    over integration.py, diagnostics.py and the platforms; py.typed; mypy strict in setup.cfg."""
+    """hassfest runtime_data.py's strict-typing check (the entry annotated with a typed alias:
+    a family's, or `OrviboConfigEntry` where either family comes), over integration.py,
+    diagnostics.py and the platforms; py.typed; mypy strict in setup.cfg."""
+    aliases = {alias.__name__ for alias in (S20ConfigEntry, AllOneConfigEntry, OrviboConfigEntry)}
     functions = {
         "integration.py": ("async_setup_entry", "async_unload_entry"),
         "diagnostics.py": ("async_get_config_entry_diagnostics", "async_get_device_diagnostics"),
@@ -415,8 +419,9 @@ def test_typed_config_entry_everywhere() -> None:
             assert function is not None, f"{name}: {function_name}"
             annotation = function.args.args[1].annotation
             assert isinstance(annotation, ast.Name) and _TYPED_ENTRY.match(annotation.id), f"{name}: {function_name}"
-            assert annotation.id == S20ConfigEntry.__name__, f"{name}: {function_name}"
+            assert annotation.id in aliases, f"{name}: {function_name}"
     assert S20ConfigEntry.__value__ == ConfigEntry[S20Data]
+    assert AllOneConfigEntry.__value__ == ConfigEntry[AllOneData]
     assert (PACKAGE / "py.typed").is_file()
     assert re.search(r"(?m)^\[mypy\]\n(?:.*\n)*?strict = True$", (ROOT / "setup.cfg").read_text())
 
@@ -432,7 +437,7 @@ def test_common_modules() -> None:
             value for value in vars(module).values()
             if isinstance(value, type) and value.__module__ == module.__name__ and issubclass(value, Entity)
         ]
-        assert entities and all(issubclass(entity, S20Entity) for entity in entities), platform
+        assert entities and all(issubclass(entity, (S20Entity, AllOneEntity)) for entity in entities), platform
 
 
 @checks("docs-actions")
@@ -467,6 +472,8 @@ def test_no_credentials_and_no_options() -> None:
         data = next(keyword.value for keyword in call.keywords if keyword.arg == "data")
         assert isinstance(data, ast.Dict)
         assert {ast.unparse(key) for key in data.keys if key is not None} == {"CONF_HOST", "CONF_MAC"}
+        # and, for an AllOne, which family it is: no credential either
+        assert [ast.unparse(value) for key, value in zip(data.keys, data.values, strict=True) if key is None] == ["family"]
 
 
 @checks("dependency-transparency")
