@@ -25,6 +25,7 @@ from custom_components.orvibo_s20.const import DOMAIN, ISSUE_CORE_MOVE, ISSUE_CO
 from custom_components.orvibo_s20.core_move import CORE_DOMAIN, power_unique_id
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import (
+    SOURCE_IMPORT,
     SOURCE_INTEGRATION_DISCOVERY,
     SOURCE_USER,
     ConfigEntryDisabler,
@@ -415,3 +416,94 @@ async def test_socket_added_here_by_hand_the_repair_has_nothing_to_move(
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "nothing_to_move"
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_CORE_MOVE) is None
     assert lamp_entry.disabled_by is None  # nothing done without the yes
+
+
+# --- the same move from Add integration → Orvibo S20: what the flow says on each outcome -----------
+
+
+async def _menu_core_move(hass: HomeAssistant) -> dict[str, Any]:
+    """Add integration → Orvibo S20 → Move from core: the form that asks for the yes."""
+    menu = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert "core_move" in menu["menu_options"]
+    form = await hass.config_entries.flow.async_configure(menu["flow_id"], {"next_step_id": "core_move"})
+    assert form["type"] is FlowResultType.FORM and form["step_id"] == "core_move"
+    return dict(form)
+
+
+async def test_add_integration_names_a_silent_socket_and_moves_it_once_back(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any]
+) -> None:
+    """A silent socket stays with core and the form says which; the same yes moves it once it answers."""
+    lamp = simulator.add_socket(name="Desk lamp")
+    simulator.set_online(lamp.mac, False)
+    yaml = {"switch": {"platform": "orvibo", "switches": [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]}}
+    await setup_ours(hass, network_config, **yaml)
+    form = await _menu_core_move(hass)
+    result = await hass.config_entries.flow.async_configure(form["flow_id"], {})
+    assert result["type"] is FlowResultType.FORM and result["errors"] == {"base": "silent"}
+    assert result["description_placeholders"] == {"sockets": "Porch light (127.0.0.2)", "silent": "Porch light (127.0.0.2)"}
+    assert not our_entries(hass)
+    simulator.set_online(lamp.mac, True)
+    result = await hass.config_entries.flow.async_configure(form["flow_id"], {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "core_moved"
+    assert [entry.unique_id for entry in our_entries(hass)] == [str(lamp.mac)]
+    await unload_ours(hass)
+
+
+async def test_add_integration_says_when_the_move_was_made_meanwhile(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any]
+) -> None:
+    """The form was open while the repair made the move: its yes finds nothing left to move."""
+    lamp = simulator.add_socket(name="Desk lamp")
+    yaml = {"switch": {"platform": "orvibo", "switches": [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]}}
+    await setup_ours(hass, network_config, **yaml)
+    form = await _menu_core_move(hass)
+    flow_id, _ = await start_fix(hass)
+    assert (await confirm(hass, flow_id))["type"] is FlowResultType.CREATE_ENTRY
+    result = await hass.config_entries.flow.async_configure(form["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "nothing_to_move"
+    assert [entry.unique_id for entry in our_entries(hass)] == [str(lamp.mac)]
+    await unload_ours(hass)
+
+
+async def test_add_integration_says_when_core_holds_the_port(
+    hass: HomeAssistant, split_port_simulator: Simulator
+) -> None:
+    """With UDP 10000 held (as core holds it while it runs) the flow names the port; nothing moves."""
+    sim = split_port_simulator
+    lamp = sim.add_socket(name="Desk lamp")
+    port = sim.reply_port
+    config = {
+        DOMAIN: {
+            "bind_address": "127.0.0.1", "port": port, "remote_port": sim.port,
+            "broadcast_addresses": [BROADCAST], "broadcast_listen_address": BROADCAST,
+            "reuse_address": True, "scan_interval": timedelta(days=1),
+        },
+        "switch": {"platform": "orvibo", "switches": [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]},
+    }
+    holder = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", port))  # no SO_REUSEADDR: ours cannot share it
+    try:
+        await setup_ours(hass, config)
+        form = await _menu_core_move(hass)
+        result = await hass.config_entries.flow.async_configure(form["flow_id"], {})
+    finally:
+        holder.close()
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "core_holds_port"
+    assert result["description_placeholders"] == {"port": str(port)}
+    assert not our_entries(hass)
+
+
+async def test_an_import_of_a_socket_that_does_not_answer_adds_nothing(
+    hass: HomeAssistant, simulator: Simulator, network_config: dict[str, Any]
+) -> None:
+    """The move's import step reads the socket first, as every path does: a silent one is refused."""
+    lamp = simulator.add_socket(name="Desk lamp")
+    simulator.set_online(lamp.mac, False)
+    await setup_ours(hass, network_config)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_IMPORT}, data={"host": lamp.ip, "mac": str(lamp.mac)}
+    )
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "cannot_connect"
+    assert not our_entries(hass)
