@@ -25,7 +25,6 @@ from typing import Any
 from homeassistant.components.calendar import CalendarEntity, CalendarEntityDescription, CalendarEvent
 from homeassistant.components.calendar.const import CalendarEntityFeature
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
@@ -35,6 +34,7 @@ from .coordinator import S20ConfigEntry, S20Countdown
 from .entity import S20Entity, s20_exception_handler
 from .occurrences import next_occurrence, occurrences, socket_wall_time
 from .protocol import PowerState, Timer, Weekday
+from .services import _validation_error
 
 # Each socket serves one request at a time; its client queues them anyway.
 PARALLEL_UPDATES = 1
@@ -62,14 +62,6 @@ async def async_setup_entry(
 ) -> None:
     """Add the schedule calendar of a socket."""
     async_add_entities([S20Calendar(entry.runtime_data.coordinator, CALENDAR)])
-
-
-def _validation_error(key: str, **placeholders: object) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={name: str(value) for name, value in placeholders.items()},
-    )
 
 
 def _action_name(action: PowerState | bool) -> str:
