@@ -169,7 +169,7 @@ async def _add_integration(page: Page, base_url: str, target: SimSocket, other: 
     await shots.take("flow-connect")
     await _dialog_button(page, "Submit").click()
     # The scan found both simulated sockets; choose the target.
-    await expect(page.get_by_text("Choose the socket to add.")).to_be_visible()
+    await expect(page.get_by_text("Choose the device to add.")).to_be_visible()
     # Listed by the names the sockets store, read while scanning.
     option = page.get_by_role("radio", name=f"{target.name} ({target.ip}, {target.mac})")
     await expect(option).to_be_visible()
