@@ -23,7 +23,7 @@ from custom_components.orvibo_s20.const import CONF_FAMILY, CONF_MAC, DOMAIN, MA
 from custom_components.orvibo_s20.protocol import MAX_CODE_LENGTH
 from homeassistant.components import persistent_notification
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_HOST, STATE_UNKNOWN
+from homeassistant.const import CONF_HOST, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -383,3 +383,32 @@ async def test_diagnostics_count_and_name_the_commands(
     assert b64(CODES[0])[4:] not in text  # long codes' bytes are not shown
     assert diagnostics["allone"]["available"] is True
     assert diagnostics["protocol"]["client"]["sent"] > 0
+
+
+# --- availability -------------------------------------------------------------------------------
+
+
+async def test_an_allone_that_does_not_answer_is_retried(
+    hass: HomeAssistant, short_deadline: None, setup_network: None, simulator: Simulator, allone: VirtualAllOne
+) -> None:
+    """Off Wi-Fi at set-up: the entry retries, and says why."""
+    simulator.set_online(allone.mac, False)
+    config_entry = allone_entry(allone)
+    config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.error_reason_translation_key == "cannot_connect"
+
+
+async def test_an_allone_gone_silent_is_unavailable_until_it_answers_again(
+    hass: HomeAssistant, short_deadline: None, simulator: Simulator, entry: MockConfigEntry, allone: VirtualAllOne
+) -> None:
+    """The keepalive finds it silent: its entities go unavailable, and come back with it."""
+    remote_id, button_id = remote(hass, allone), entity_id(hass, "event", allone, "button")
+    assert hass.states.get(remote_id).state != STATE_UNAVAILABLE
+    simulator.set_online(allone.mac, False)
+    await wait_for(lambda: hass.states.get(remote_id).state == STATE_UNAVAILABLE, what="the remote unavailable")
+    assert hass.states.get(button_id).state == STATE_UNAVAILABLE
+    simulator.set_online(allone.mac, True)
+    await wait_for(lambda: hass.states.get(remote_id).state != STATE_UNAVAILABLE, what="the remote back")
+    assert hass.states.get(button_id).state != STATE_UNAVAILABLE

@@ -507,3 +507,28 @@ async def test_an_import_of_a_socket_that_does_not_answer_adds_nothing(
     )
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "cannot_connect"
     assert not our_entries(hass)
+
+
+async def test_an_import_while_the_port_is_held_says_so(hass: HomeAssistant, split_port_simulator: Simulator) -> None:
+    """The import step cannot read the socket while another program holds the port: it says so."""
+    sim = split_port_simulator
+    lamp = sim.add_socket(name="Desk lamp")
+    port = sim.reply_port
+    config = {
+        DOMAIN: {
+            "bind_address": "127.0.0.1", "port": port, "remote_port": sim.port,
+            "broadcast_addresses": [BROADCAST], "broadcast_listen_address": BROADCAST,
+            "reuse_address": True, "scan_interval": timedelta(days=1),
+        },
+    }
+    holder = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", port))
+    try:
+        await setup_ours(hass, config)
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_IMPORT}, data={"host": lamp.ip, "mac": str(lamp.mac)}
+        )
+    finally:
+        holder.close()
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "port_in_use"
+    assert not our_entries(hass)
