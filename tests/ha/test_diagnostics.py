@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.orvibo_s20.client import probe_host
 from custom_components.orvibo_s20.const import DOMAIN
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
@@ -19,7 +20,7 @@ from homeassistant.helpers import device_registry as dr
 from simulator import Simulator
 from simulator.device import VirtualSocket
 
-from .common import POWER, socket_device, wait_for
+from .common import POWER, network, socket_device, wait_for
 from .conftest import make_entry
 
 
@@ -49,6 +50,14 @@ def _check(diagnostics: dict[str, Any], sock: VirtualSocket) -> None:
     assert diagnostics["coordinator"]["last_update_success"] is True
 
 
+async def _heard_a_discovery_reply(hass: HomeAssistant, entry: MockConfigEntry, sock: VirtualSocket) -> None:
+    """The product id comes with a discovery reply: the start-up scan's, which a busy machine may
+    have answered before the entry's client was listening, so ask the socket once more."""
+    endpoint = network(hass).endpoint
+    assert endpoint is not None
+    assert await probe_host(endpoint, sock.ip, timeout_s=5.0) is not None
+    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="a discovery reply")
+
 async def test_config_entry_diagnostics(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, entry: MockConfigEntry, sim_socket: VirtualSocket
 ) -> None:
@@ -57,8 +66,7 @@ async def test_config_entry_diagnostics(
     await hass.services.async_call(
         DOMAIN, "start_countdown", {"entity_id": POWER, "duration": 60, "action": "off"}, blocking=True
     )
-    # The product id comes with the start-up scan's reply, which a busy machine may still await.
-    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="the scan's reply")
+    await _heard_a_discovery_reply(hass, entry, sim_socket)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     _check(diagnostics, sim_socket)
     assert diagnostics["socket"]["countdown"]["action"] is False
@@ -75,7 +83,7 @@ async def test_device_diagnostics(
     """The device's diagnostics are the socket's."""
     await hass.services.async_call("switch", "turn_on", {"entity_id": POWER}, blocking=True)
     device = socket_device(hass, entry)
-    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="the scan's reply")
+    await _heard_a_discovery_reply(hass, entry, sim_socket)
     diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
     _check(diagnostics, sim_socket)
     assert diagnostics["socket"]["countdown"] is None
@@ -91,7 +99,7 @@ async def test_wifi_credentials_in_an_entry_are_redacted(
     hass.config_entries.async_update_entry(entry, options=credentials)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await wait_for(lambda: entry.runtime_data.client.product_id is not None, what="the scan's reply")
+    await _heard_a_discovery_reply(hass, entry, sim_socket)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     for section in ("data", "options"):
         assert {key: diagnostics["entry"][section][key] for key in credentials} == dict.fromkeys(credentials, REDACTED)
