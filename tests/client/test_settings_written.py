@@ -45,7 +45,9 @@ async def test_time_zone_stored(
     await client.stop()
 
 
-@pytest.mark.parametrize("offset", [timedelta(hours=15), timedelta(hours=-15), timedelta(hours=5, minutes=45)])
+@pytest.mark.parametrize(
+    "offset", [timedelta(hours=15), timedelta(hours=-15), timedelta(hours=5, minutes=45), timedelta(minutes=-30)]
+)
 async def test_a_time_zone_the_socket_cannot_hold_is_refused_before_sending(
     simulator: Simulator, client: S20Client, offset: timedelta
 ) -> None:

@@ -295,7 +295,9 @@ class S20Client(DeviceClient):
         """Store the time zone the socket uses for its timers (whole or half hours)."""
         minutes = int(utc_offset.total_seconds() // 60)
         hours, rest = divmod(abs(minutes), 60)
-        if rest not in (0, 30) or hours > 14:
+        # The hours byte is signed and carries the sign of the half hour too: −00:30 would read
+        # back as +00:30 (no zone uses it).
+        if rest not in (0, 30) or hours > 14 or minutes == -30:
             raise EncodeError(f"the socket cannot represent UTC offset {utc_offset}")
         half_hour = rest == 30
         tz_hours = hours if minutes >= 0 else -hours
