@@ -256,6 +256,15 @@ async def split_port_simulator(socket_enabled: None) -> AsyncIterator[Simulator]
     await sim.stop()
 
 
+def split_port_config(sim: Simulator) -> dict[str, object]:
+    """Our YAML for split_port_simulator's sockets: we listen on the port they answer to."""
+    return {
+        "bind_address": "127.0.0.1", "port": sim.reply_port, "remote_port": sim.port,
+        "broadcast_addresses": [BROADCAST], "broadcast_listen_address": BROADCAST,
+        "reuse_address": True, "scan_interval": timedelta(days=1),
+    }
+
+
 @needs_core_entries
 async def test_port_taken_disables_core_on_yes_and_asks_for_a_restart(
     hass: HomeAssistant, split_port_simulator: Simulator, issue_registry: ir.IssueRegistry
@@ -265,13 +274,7 @@ async def test_port_taken_disables_core_on_yes_and_asks_for_a_restart(
     lamp = sim.add_socket(name="Desk lamp")
     lamp_entry, lamp_id = core_entry(hass, lamp)
     port = sim.reply_port
-    config = {
-        DOMAIN: {
-            "bind_address": "127.0.0.1", "port": port, "remote_port": sim.port,
-            "broadcast_addresses": [BROADCAST], "broadcast_listen_address": BROADCAST,
-            "reuse_address": True, "scan_interval": timedelta(days=1),
-        }
-    }
+    config = {DOMAIN: split_port_config(sim)}
     holder = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM)
     holder.bind(("127.0.0.1", port))  # as core holds it while it runs; no SO_REUSEADDR
     try:
@@ -475,11 +478,7 @@ async def test_add_integration_says_when_core_holds_the_port(
     lamp = sim.add_socket(name="Desk lamp")
     port = sim.reply_port
     config = {
-        DOMAIN: {
-            "bind_address": "127.0.0.1", "port": port, "remote_port": sim.port,
-            "broadcast_addresses": [BROADCAST], "broadcast_listen_address": BROADCAST,
-            "reuse_address": True, "scan_interval": timedelta(days=1),
-        },
+        DOMAIN: split_port_config(sim),
         "switch": {"platform": "orvibo", "switches": [{"host": lamp.ip, "mac": str(lamp.mac), "name": "Porch light"}]},
     }
     holder = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM)
@@ -514,13 +513,7 @@ async def test_an_import_while_the_port_is_held_says_so(hass: HomeAssistant, spl
     sim = split_port_simulator
     lamp = sim.add_socket(name="Desk lamp")
     port = sim.reply_port
-    config = {
-        DOMAIN: {
-            "bind_address": "127.0.0.1", "port": port, "remote_port": sim.port,
-            "broadcast_addresses": [BROADCAST], "broadcast_listen_address": BROADCAST,
-            "reuse_address": True, "scan_interval": timedelta(days=1),
-        },
-    }
+    config = {DOMAIN: split_port_config(sim)}
     holder = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM)
     holder.bind(("127.0.0.1", port))
     try:
