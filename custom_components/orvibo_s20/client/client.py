@@ -171,7 +171,6 @@ class S20Client(DeviceClient):
     async def set_power(self, on: bool) -> None:
         """Switch the relay and wait until the socket confirms the new state."""
         mac, wanted = self.mac, PowerState.ON if on else PowerState.OFF
-        acks_before = self._acks_seen
         first: tuple[ClientMessage, ...] = (PowerRequest(mac=mac, state=wanted),)
         # Resends also ask for the true state: a cl reply shows it even when the ack or the
         # pushes of an earlier, successful attempt were lost.
@@ -200,7 +199,8 @@ class S20Client(DeviceClient):
                 await self._request(messages, match, what=f"power {'on' if on else 'off'}", replies=replies)
             finally:
                 self._power_pending = False
-        self._update_state(on, requested=True)
+        # The confirming sf or cl reply has set the state already (_handle): setting it again
+        # here could undo a press heard since.
 
     async def turn_on(self) -> None:
         """Switch on."""

@@ -271,8 +271,6 @@ class DeviceClient:
             self.available = available
             self._notify()
 
-    # --- incoming --------------------------------------------------------------------------
-
     # --- what a family adds ----------------------------------------------------------------
 
     def _handle(self, message: DeviceMessage, answers_request: bool) -> None:
