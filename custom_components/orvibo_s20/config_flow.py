@@ -425,9 +425,11 @@ class S20ConfigFlow(ConfigFlow, domain=DOMAIN):
             mac = format_mac(str(Mac.parse(mac)))
         except EncodeError:
             return self.async_abort(reason="not_s20")
-        await self.async_set_unique_id(mac)
-        # A known socket at a new IP: update the entry (which reloads it, rescuing a retry).
+        # A known socket at a new IP: update the entry (which reloads it, rescuing a retry), even
+        # while another flow for it is open (a scan's, begun before the socket was added).
+        await self.async_set_unique_id(mac, raise_on_progress=False)
         self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+        await self.async_set_unique_id(mac)  # a new one: a single flow at a time
         if any(socket.mac == mac for socket in async_core_sockets(self.hass)):
             # Core `orvibo` has it: only the move keeps its entity ID (core_move.py).
             return self.async_abort(reason="core_socket")

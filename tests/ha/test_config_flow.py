@@ -394,6 +394,27 @@ async def test_dhcp_known_socket_at_new_ip_updates_the_entry(
     await assert_controls(hass, sim_socket)  # at its new address
 
 
+async def test_dhcp_move_is_followed_while_another_flow_for_the_socket_is_open(
+    hass: HomeAssistant, simulator: Simulator, sim_socket: VirtualSocket, ready: None
+) -> None:
+    """A scan's flow, begun before the socket was added, does not stop a DHCP move from counting."""
+    scan_flow = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data={CONF_HOST: sim_socket.ip, CONF_MAC: str(sim_socket.mac)},
+    )
+    assert scan_flow["type"] is FlowResultType.FORM and scan_flow["step_id"] == "discovery_confirm"
+    config_entry = make_entry(sim_socket)  # added meanwhile, by address
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    simulator.move(sim_socket.mac, NOWHERE)
+    result = await init_dhcp(hass, NOWHERE, str(sim_socket.mac))
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
+    assert config_entry.data[CONF_HOST] == NOWHERE
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await wait_for(lambda: config_entry.state is ConfigEntryState.LOADED, what="the reload")
+    await assert_controls(hass, sim_socket)  # at its new address
+
+
 async def test_dhcp_host_that_does_not_answer(hass: HomeAssistant, ready: None) -> None:
     result = await init_dhcp(hass, NOWHERE, "ac:cf:23:00:00:09")
     assert result["type"] is FlowResultType.ABORT and result["reason"] == "cannot_connect"
