@@ -234,14 +234,15 @@ async def test_only_sockets_start_discovery_flows(
     await hass.async_block_till_done(wait_background_tasks=True)
     for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN):
         hass.config_entries.flow.async_abort(flow["flow_id"])
-    async with net.async_endpoint():  # listening, as a loaded entry would be
-        simulator.add_socket(product_id="IRD001")
+    async with net.async_endpoint() as endpoint:  # listening, as a loaded entry would be
+        blaster = simulator.add_socket(product_id="IRD001")
         kettle = simulator.add_socket(name="Kettle")
         await wait_for(lambda: str(kettle.mac) in net._seen, what="the announcement")
         await hass.async_block_till_done(wait_background_tasks=True)
+        assert endpoint.stats.unknown_product >= 1  # the IR blaster was heard
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["unique_id"] for flow in flows] == [str(kettle.mac)]
-    assert len(net._seen) == 2  # the scan's socket and the kettle, not the IR blaster
+    assert str(kettle.mac) in net._seen and str(blaster.mac) not in net._seen
     for flow in flows:
         hass.config_entries.flow.async_abort(flow["flow_id"])
 

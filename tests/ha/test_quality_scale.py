@@ -49,7 +49,12 @@ from custom_components.orvibo_s20.runtime import OrviboConfigEntry
 from homeassistant import exceptions as ha_exceptions
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlow
-from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, __version__ as HA_VERSION
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
+    STATE_UNAVAILABLE,
+    EntityCategory,
+    __version__ as HA_VERSION,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, service
 from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC
@@ -686,7 +691,14 @@ async def test_unloading_leaves_nothing_behind(
         assert network.endpoint is None and not network.clients
         assert not bound_udp(simulator.port) & {"127.0.0.1", BROADCAST}
         assert hass.states.get("switch.desk_lamp").state == STATE_UNAVAILABLE
-    assert hass.bus.async_listeners() == listeners
+    assert _ours(hass.bus.async_listeners()) == _ours(listeners)
+
+
+def _ours(listeners: dict[str, int]) -> dict[str, int]:
+    """The bus listeners less Home Assistant's final-write ones: its registries hold one while a
+    delayed save waits (10 s on the wall clock), which a slow run sees come and go. Ours are no
+    final-write listeners (only an AllOne's entry has a store)."""
+    return {event: count for event, count in listeners.items() if event != EVENT_HOMEASSISTANT_FINAL_WRITE}
 
 
 @checks("stale-devices")
