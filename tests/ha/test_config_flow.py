@@ -101,6 +101,19 @@ async def assert_controls(hass: HomeAssistant, sock: VirtualSocket, entity_id: s
     assert sock.state is not before
 
 
+async def assert_dhcp_move_followed(
+    hass: HomeAssistant, simulator: Simulator, sock: VirtualSocket, entry: MockConfigEntry
+) -> None:
+    """Move the socket; DHCP reports it; the entry follows, reloads and controls it there."""
+    simulator.move(sock.mac, NOWHERE)
+    result = await init_dhcp(hass, NOWHERE, str(sock.mac))
+    assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
+    assert entry.data[CONF_HOST] == NOWHERE
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await wait_for(lambda: entry.state is ConfigEntryState.LOADED, what="the reload")
+    await assert_controls(hass, sock)  # at its new address
+
+
 def suggested(result: dict[str, Any], key: str) -> object:
     """The value a form shows pre-filled for key."""
     (marker,) = (marker for marker in result["data_schema"].schema if marker == key)
@@ -385,13 +398,8 @@ async def test_dhcp_new_socket_is_confirmed(hass: HomeAssistant, sim_socket: Vir
 async def test_dhcp_known_socket_at_new_ip_updates_the_entry(
     hass: HomeAssistant, simulator: Simulator, sim_socket: VirtualSocket, entry: MockConfigEntry
 ) -> None:
-    simulator.move(sim_socket.mac, NOWHERE)
-    result = await init_dhcp(hass, NOWHERE, str(sim_socket.mac))
-    assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
-    assert entry.data[CONF_HOST] == NOWHERE
-    await hass.async_block_till_done(wait_background_tasks=True)
-    await wait_for(lambda: entry.state is ConfigEntryState.LOADED, what="the reload")
-    await assert_controls(hass, sim_socket)  # at its new address
+    await assert_dhcp_move_followed(hass, simulator, sim_socket, entry)
+
 
 
 async def test_dhcp_move_is_followed_while_another_flow_for_the_socket_is_open(
@@ -406,13 +414,7 @@ async def test_dhcp_move_is_followed_while_another_flow_for_the_socket_is_open(
     config_entry = make_entry(sim_socket)  # added meanwhile, by address
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    simulator.move(sim_socket.mac, NOWHERE)
-    result = await init_dhcp(hass, NOWHERE, str(sim_socket.mac))
-    assert result["type"] is FlowResultType.ABORT and result["reason"] == "already_configured"
-    assert config_entry.data[CONF_HOST] == NOWHERE
-    await hass.async_block_till_done(wait_background_tasks=True)
-    await wait_for(lambda: config_entry.state is ConfigEntryState.LOADED, what="the reload")
-    await assert_controls(hass, sim_socket)  # at its new address
+    await assert_dhcp_move_followed(hass, simulator, sim_socket, config_entry)
 
 
 async def test_dhcp_host_that_does_not_answer(hass: HomeAssistant, ready: None) -> None:
