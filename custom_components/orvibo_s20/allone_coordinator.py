@@ -19,7 +19,6 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .client import AllOneClient
 from .commands import CommandStore
 from .const import DOMAIN, MODEL_ALLONE
-from .discovery import DATA_NETWORK
 from .protocol import S20ConnectionError
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,7 +83,6 @@ class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
                 translation_key="cannot_connect",
                 translation_placeholders={"host": self.client.host, "error": str(err)},
             ) from err
-        await self.hass.data[DATA_NETWORK].async_identify(self.client)
         self._available = self.client.available
         self.config_entry.async_on_unload(self.client.add_listener(self._async_on_client_change))
 

@@ -151,7 +151,6 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         except S20ConnectionError as err:
             await self._async_raise_not_ours(err)
         await self._async_sync_clock()
-        await self.hass.data[DATA_NETWORK].async_identify(client)
         self._available = client.available
         entry = self.config_entry
         entry.async_on_unload(client.add_listener(self._async_on_client_change))

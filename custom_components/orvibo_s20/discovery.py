@@ -241,21 +241,6 @@ class S20Network:
         async with self.async_endpoint() as endpoint:
             return await probe_host(endpoint, host, timeout_s=PROBE_TIMEOUT_S)
 
-    async def async_identify(self, client: DeviceClient) -> None:
-        """Let a new entry's client learn its device's product id (the device's model id).
-
-        Only a discovery reply carries it, and the last one (the start-up scan's, or the config
-        flow's probe) may have come before the client listened: ask the device once more. Its
-        reply reaches the client as every reply does; a device that does not answer stays
-        without a model id.
-        """
-        if client.product_id is not None:
-            return
-        try:
-            await self.async_probe(client.host)
-        except EndpointError as err:
-            _LOGGER.debug("%s: product id not asked: %s", client.mac, err)
-
     async def async_read_socket(self, host: str, mac: Mac) -> SocketData:
         """Subscribe to a socket and read its table 4 with a short-lived client.
 

@@ -252,13 +252,8 @@ async def test_stored_name_follows_to_the_device(
 async def test_unnamed_socket_gets_a_name_from_its_mac(
     hass: HomeAssistant, setup_network: None, simulator: Simulator, device_registry: dr.DeviceRegistry
 ) -> None:
-    """A socket that stores no name is called "S20" and the end of its MAC.
-
-    Its model id is there too, though no discovery reply came after the start-up scan's, which
-    was over before the entry's client listened: the entry asks the socket.
-    """
+    """A socket that stores no name is called "S20" and the end of its MAC."""
     sock = simulator.add_socket()
-    await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
     entry = make_entry(sock)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
