@@ -19,7 +19,8 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .client import AllOneClient
 from .commands import CommandStore
 from .const import DOMAIN, MODEL_ALLONE
-from .protocol import S20ConnectionError
+from .protocol import DiscoveryReply, S20ConnectionError
+from .registry import async_update_registered_device
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,7 +85,9 @@ class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
                 translation_placeholders={"host": self.client.host, "error": str(err)},
             ) from err
         self._available = self.client.available
-        self.config_entry.async_on_unload(self.client.add_listener(self._async_on_client_change))
+        entry = self.config_entry
+        entry.async_on_unload(self.client.add_listener(self._async_on_client_change))
+        entry.async_on_unload(self.client.endpoint.add_discovery_listener(self._async_on_discovery_reply))
 
     async def _async_update_data(self) -> AllOneState:
         if not self.client.available:
@@ -104,6 +107,12 @@ class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"orvibo_s20 availability {self.mac}"
         )
+
+    @callback
+    def _async_on_discovery_reply(self, reply: DiscoveryReply, _host: str) -> None:
+        if reply.mac == self.client.mac:
+            # The model id, when no reply came before the entities registered (nothing if it is known).
+            async_update_registered_device(self.hass, self.config_entry, self.mac, model_id=reply.product_id)
 
     @callback
     def async_set_learning(self, command: str | None) -> None:

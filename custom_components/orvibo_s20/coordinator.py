@@ -29,7 +29,6 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -53,6 +52,7 @@ from .protocol import (
     Timer,
     clock_from_datetime,
 )
+from .registry import async_update_registered_device
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -338,21 +338,10 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     @callback
     def _async_update_device(self, socket_data: SocketData) -> None:
         """Let the device follow a new stored name or firmware (name_by_user still wins)."""
-        registry = dr.async_get(self.hass)
-        # By this entry's devices: async_get_device(identifiers=...) is deprecated from 2026.9
-        # (identifiers are unique per config entry only), and this works on every release.
-        device = next(
-            (
-                device
-                for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id)
-                if (DOMAIN, self.mac) in device.identifiers
-            ),
-            None,
-        )
-        if device is None:
-            return
-        registry.async_update_device(
-            device.id,
+        async_update_registered_device(
+            self.hass,
+            self.config_entry,
+            self.mac,
             name=device_name(self.mac, socket_data),
             sw_version=str(socket_data.firmware_version),
             hw_version=str(socket_data.hardware_version),
@@ -364,6 +353,8 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     def _async_on_discovery_reply(self, reply: DiscoveryReply, _host: str) -> None:
         if reply.mac != self.client.mac:
             return
+        # The model id, when no reply came before the entities registered (nothing if it is known).
+        async_update_registered_device(self.hass, self.config_entry, self.mac, model_id=reply.product_id)
         if self._clock_set and reply.clock < _CLOCK_SET_AFTER:
             # We set this clock and only a power cycle resets it: the socket rebooted and
             # forgot our subscription too. Subscribe again (the relay is off now), then sync.

@@ -108,6 +108,9 @@ class S20Network:
         # Devices heard that cannot be controlled here, and how many frames each sent (diagnostics).
         self.unsupported: dict[UnsupportedDevice, int] = {}
         self._seen: dict[str, str] = {}  # MAC -> the host it was last heard from
+        # MAC -> the product id its last discovery reply named: a client created after the reply
+        # (an entry added from a scan, or set up while the start-up scan was under way) starts with it.
+        self._product_ids: dict[str, str] = {}
         self._open_lock = asyncio.Lock()
         self._stopped = False
         # Why broadcasts cannot reach the LAN (network_check.py), if they cannot.
@@ -208,14 +211,16 @@ class S20Network:
     @callback
     def async_create_client(self, endpoint: S20Endpoint, mac: Mac, host: str) -> S20Client:
         """Create the client of a config entry (stopped with the others when HA stops)."""
-        client = S20Client(endpoint, mac, host, timing=CLIENT_TIMING)
-        self.clients.add(client)
-        return client
+        return self._async_track(S20Client(endpoint, mac, host, timing=CLIENT_TIMING))
 
     @callback
     def async_create_allone_client(self, endpoint: S20Endpoint, mac: Mac, host: str) -> AllOneClient:
         """Create the client of an AllOne's config entry (stopped with the others when HA stops)."""
-        client = AllOneClient(endpoint, mac, host, timing=CLIENT_TIMING)
+        return self._async_track(AllOneClient(endpoint, mac, host, timing=CLIENT_TIMING))
+
+    @callback
+    def _async_track[_C: DeviceClient](self, client: _C) -> _C:
+        client.product_id = self._product_ids.get(str(client.mac))
         self.clients.add(client)
         return client
 
@@ -304,6 +309,7 @@ class S20Network:
         if family_of(reply.product_id) is None:
             return
         mac = str(reply.mac)
+        self._product_ids[mac] = reply.product_id
         if self._seen.get(mac) == host:
             return
         self._seen[mac] = host

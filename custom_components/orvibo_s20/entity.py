@@ -27,15 +27,17 @@ class S20Entity(CoordinatorEntity[S20Coordinator]):
         mac = coordinator.mac
         socket_data = coordinator.data.socket_data
         self._attr_unique_id = f"{mac}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            connections={(CONNECTION_NETWORK_MAC, mac)},
-            identifiers={(DOMAIN, mac)},
-            manufacturer=MANUFACTURER,
-            model=MODEL,
-            model_id=coordinator.client.product_id,
-            name=device_name(mac, socket_data),
-            sw_version=str(socket_data.firmware_version) if socket_data else None,
-            hw_version=str(socket_data.hardware_version) if socket_data else None,
+        self._attr_device_info = _with_model_id(
+            DeviceInfo(
+                connections={(CONNECTION_NETWORK_MAC, mac)},
+                identifiers={(DOMAIN, mac)},
+                manufacturer=MANUFACTURER,
+                model=MODEL,
+                name=device_name(mac, socket_data),
+                sw_version=str(socket_data.firmware_version) if socket_data else None,
+                hw_version=str(socket_data.hardware_version) if socket_data else None,
+            ),
+            coordinator.client.product_id,
         )
 
 
@@ -49,14 +51,27 @@ class AllOneEntity(CoordinatorEntity[AllOneCoordinator]):
         self.entity_description = description
         mac = coordinator.mac
         self._attr_unique_id = f"{mac}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            connections={(CONNECTION_NETWORK_MAC, mac)},
-            identifiers={(DOMAIN, mac)},
-            manufacturer=MANUFACTURER,
-            model=MODEL_ALLONE,
-            model_id=coordinator.client.product_id,
-            name=allone_name(mac),
+        self._attr_device_info = _with_model_id(
+            DeviceInfo(
+                connections={(CONNECTION_NETWORK_MAC, mac)},
+                identifiers={(DOMAIN, mac)},
+                manufacturer=MANUFACTURER,
+                model=MODEL_ALLONE,
+                name=allone_name(mac),
+            ),
+            coordinator.client.product_id,
         )
+
+
+def _with_model_id(info: DeviceInfo, product_id: str | None) -> DeviceInfo:
+    """Add the model id when a discovery reply named it: None would erase the registered one.
+
+    At a restart the start-up scan runs once Home Assistant has started, after the entities
+    registered; the coordinator adds the model id from its reply (`async_update_registered_device`).
+    """
+    if product_id is not None:
+        info["model_id"] = product_id
+    return info
 
 
 def s20_exception_handler[_E: S20Entity | AllOneEntity, **_P, _R](

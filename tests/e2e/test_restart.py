@@ -336,6 +336,8 @@ async def _check_recovered(run: Run, restart: Restart, *, rebooted: str) -> None
         assert sorted((d["identifiers"][0][1], d["config_entries"]) for d in devices) == sorted(
             (mac, [entry_id]) for mac, entry_id in run.entry_ids.items()
         )
+        # Its model id too (on 2026.11 and later, the device info the entities fill in is a dataclass).
+        assert {d["model_id"] for d in devices} == {"SOC005"}, devices
         assert await _entities(ws) == run.entities  # none new, none renamed (no switch.socket_1_2)
         # Bound again at once after the SIGKILL too: no "port in use" issue, no retry.
         issues = (await ws.command("repairs/list_issues"))["issues"]

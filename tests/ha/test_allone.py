@@ -134,11 +134,27 @@ async def test_scan_finds_and_adds_an_allone(
     assert entry.state is ConfigEntryState.LOADED
     device = socket_device(hass, entry)
     assert (device.manufacturer, device.model, device.name) == (MANUFACTURER, MODEL_ALLONE, f"AllOne {suffix}")
+    assert device.model_id == "IRD013"  # the scan's reply, heard before the entry's client existed
     assert hass.states.get(remote(hass, allone)).state == "on"
     assert hass.states.get(entity_id(hass, "event", allone, "button")).state == STATE_UNKNOWN
     # No socket entity on an AllOne.
     assert {e.domain for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)} == {"remote", "event"}
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_model_id_comes_with_the_first_discovery_reply(
+    hass: HomeAssistant, setup_network: None, simulator: Simulator
+) -> None:
+    """Set up before any reply named its model: the next scan's reply fills it in."""
+    await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
+    allone = simulator.add_allone(ip="127.0.0.2")  # not heard by any scan yet
+    entry = allone_entry(allone)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert socket_device(hass, entry).model_id is None
+    await network(hass).async_discover()
+    await wait_for(lambda: socket_device(hass, entry).model_id == "IRD013", what="the model id")
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_host_alone_adds_an_allone(

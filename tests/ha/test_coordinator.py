@@ -23,7 +23,18 @@ from simulator import Simulator
 from simulator.device import VirtualSocket
 from simulator.timing import BOOT_CLOCK
 
-from .common import AUTO_OFF, COUNTDOWN, DURATION, POWER, availability_logs, clock_in_step, coordinator, socket_device, wait_for
+from .common import (
+    AUTO_OFF,
+    COUNTDOWN,
+    DURATION,
+    POWER,
+    availability_logs,
+    clock_in_step,
+    coordinator,
+    network,
+    socket_device,
+    wait_for,
+)
 from .conftest import make_entry
 
 LONG = timedelta(hours=1)
@@ -252,8 +263,14 @@ async def test_stored_name_follows_to_the_device(
 async def test_unnamed_socket_gets_a_name_from_its_mac(
     hass: HomeAssistant, setup_network: None, simulator: Simulator, device_registry: dr.DeviceRegistry
 ) -> None:
-    """A socket that stores no name is called "S20" and the end of its MAC."""
+    """A socket that stores no name is called "S20" and the end of its MAC.
+
+    Found by a scan before it is added, as the config flow finds it: the entry's client starts
+    with the model id of the reply the network heard, so the device is registered with it.
+    """
     sock = simulator.add_socket()
+    await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
+    assert sock.mac in {found.mac for found in await network(hass).async_scan()}
     entry = make_entry(sock)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -265,6 +282,40 @@ async def test_unnamed_socket_gets_a_name_from_its_mac(
     assert device.configuration_url is None
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_model_id_comes_with_the_first_discovery_reply(
+    hass: HomeAssistant, setup_network: None, simulator: Simulator
+) -> None:
+    """Set up before any reply named its model (at a restart, the start-up scan comes after the
+    entities): the next scan's reply fills the model id in."""
+    await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
+    sock = simulator.add_socket()  # not heard by any scan yet
+    entry = make_entry(sock)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert socket_device(hass, entry).model_id is None
+    await network(hass).async_discover()
+    await wait_for(lambda: socket_device(hass, entry).model_id == "SOC005", what="the model id")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_registered_model_id_is_kept_at_a_restart(
+    hass: HomeAssistant, setup_network: None, simulator: Simulator, device_registry: dr.DeviceRegistry
+) -> None:
+    """The device as a previous run registered it: set up before any reply, its model id stays."""
+    await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
+    sock = simulator.add_socket()
+    entry = make_entry(sock)
+    entry.add_to_hass(hass)
+    mac = str(sock.mac)
+    device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, mac)}, model_id="SOC005", name="S20"
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert coordinator(entry).client.product_id is None  # no reply heard since the "restart"
+    assert socket_device(hass, entry).model_id == "SOC005"
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 # --- countdown ---------------------------------------------------------------------------------
