@@ -71,6 +71,17 @@ def socket_device(hass: HomeAssistant, entry: ConfigEntry) -> dr.DeviceEntry:
     return devices[0]
 
 
+async def assert_model_id_comes_with_a_scan(hass: HomeAssistant, entry: ConfigEntry, model_id: str) -> None:
+    """Set up an entry whose device no discovery reply has named yet (as at a restart, where the
+    start-up scan comes after the entities): no model id until the next scan's reply fills it in."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert socket_device(hass, entry).model_id is None
+    await network(hass).async_discover()
+    await wait_for(lambda: socket_device(hass, entry).model_id == model_id, what="the model id")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 def bound_udp(port: int) -> set[str]:
     """Local IPv4 addresses with a UDP socket bound to port (this network namespace)."""
     found: set[str] = set()

@@ -32,7 +32,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from simulator import Faults, Simulator
 from simulator.allone import VirtualAllOne
 
-from .common import network, socket_device, wait_for
+from .common import assert_model_id_comes_with_a_scan, network, socket_device, wait_for
 
 CODES = [bytes.fromhex("0000000098000000") + bytes([n]) * 40 for n in range(1, 11)]
 
@@ -145,16 +145,9 @@ async def test_scan_finds_and_adds_an_allone(
 async def test_model_id_comes_with_the_first_discovery_reply(
     hass: HomeAssistant, setup_network: None, simulator: Simulator
 ) -> None:
-    """Set up before any reply named its model: the next scan's reply fills it in."""
     await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
     allone = simulator.add_allone(ip="127.0.0.2")  # not heard by any scan yet
-    entry = allone_entry(allone)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    assert socket_device(hass, entry).model_id is None
-    await network(hass).async_discover()
-    await wait_for(lambda: socket_device(hass, entry).model_id == "IRD013", what="the model id")
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    await assert_model_id_comes_with_a_scan(hass, allone_entry(allone), "IRD013")
 
 
 async def test_host_alone_adds_an_allone(

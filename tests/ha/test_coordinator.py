@@ -28,6 +28,7 @@ from .common import (
     COUNTDOWN,
     DURATION,
     POWER,
+    assert_model_id_comes_with_a_scan,
     availability_logs,
     clock_in_step,
     coordinator,
@@ -287,17 +288,9 @@ async def test_unnamed_socket_gets_a_name_from_its_mac(
 async def test_model_id_comes_with_the_first_discovery_reply(
     hass: HomeAssistant, setup_network: None, simulator: Simulator
 ) -> None:
-    """Set up before any reply named its model (at a restart, the start-up scan comes after the
-    entities): the next scan's reply fills the model id in."""
     await hass.async_block_till_done(wait_background_tasks=True)  # the start-up scan is over
     sock = simulator.add_socket()  # not heard by any scan yet
-    entry = make_entry(sock)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    assert socket_device(hass, entry).model_id is None
-    await network(hass).async_discover()
-    await wait_for(lambda: socket_device(hass, entry).model_id == "SOC005", what="the model id")
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    await assert_model_id_comes_with_a_scan(hass, make_entry(sock), "SOC005")
 
 
 async def test_registered_model_id_is_kept_at_a_restart(
