@@ -14,13 +14,13 @@ import logging
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .client import AllOneClient
 from .commands import CommandStore
 from .const import DOMAIN, MODEL_ALLONE
-from .protocol import DiscoveryReply, S20ConnectionError
-from .registry import async_update_registered_device
+from .device_coordinator import DeviceCoordinator
+from .protocol import S20ConnectionError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,25 +49,14 @@ def allone_name(mac: str) -> str:
     return f"{MODEL_ALLONE} {mac.replace(':', '')[-6:].upper()}"
 
 
-class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
+class AllOneCoordinator(DeviceCoordinator[AllOneState, AllOneClient]):
     """Keep one AllOne subscribed and say whether it answers; hand its button presses on."""
 
     config_entry: AllOneConfigEntry
 
     def __init__(self, hass: HomeAssistant, entry: AllOneConfigEntry, client: AllOneClient) -> None:
-        self.client = client
-        self.mac = str(client.mac)
-        super().__init__(
-            hass,
-            _LOGGER,
-            config_entry=entry,
-            name=self.mac,
-            # No poll: availability is the keepalive's (client), every change is pushed.
-            update_interval=None,
-            always_update=False,
-        )
-        self._available = False
-        self._shut_down = False
+        # No poll: availability is the keepalive's (client), every change is pushed.
+        super().__init__(hass, _LOGGER, entry, client, update_interval=None)
 
     @property
     def device_name(self) -> str:
@@ -84,10 +73,7 @@ class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
                 translation_key="cannot_connect",
                 translation_placeholders={"host": self.client.host, "error": str(err)},
             ) from err
-        self._available = self.client.available
-        entry = self.config_entry
-        entry.async_on_unload(self.client.add_listener(self._async_on_client_change))
-        entry.async_on_unload(self.client.endpoint.add_discovery_listener(self._async_on_discovery_reply))
+        self._async_listen()
 
     async def _async_update_data(self) -> AllOneState:
         if not self.client.available:
@@ -99,22 +85,6 @@ class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
         return self.data if self.data is not None else AllOneState()
 
     @callback
-    def _async_on_client_change(self) -> None:
-        """Lost or back: a refresh makes the entities follow (and logs it once)."""
-        if self._shut_down or self.client.available == self._available:
-            return
-        self._available = self.client.available
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), f"orvibo_s20 availability {self.mac}"
-        )
-
-    @callback
-    def _async_on_discovery_reply(self, reply: DiscoveryReply, _host: str) -> None:
-        if reply.mac == self.client.mac:
-            # The model id, when no reply came before the entities registered (nothing if it is known).
-            async_update_registered_device(self.hass, self.config_entry, self.mac, model_id=reply.product_id)
-
-    @callback
     def async_set_learning(self, command: str | None) -> None:
         """Show which command the AllOne is learning (None: done)."""
         self.async_set_updated_data(AllOneState(learning=command))
@@ -123,11 +93,6 @@ class AllOneCoordinator(DataUpdateCoordinator[AllOneState]):
     def async_add_button_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call listener on every press of the AllOne's button; returns the remover."""
         return self.client.add_button_listener(listener)
-
-    async def async_shutdown(self) -> None:
-        """Stop following the client (the entry unloads)."""
-        self._shut_down = True
-        await super().async_shutdown()
 
 
 async def async_create_allone_data(hass: HomeAssistant, entry: AllOneConfigEntry, client: AllOneClient) -> AllOneData:

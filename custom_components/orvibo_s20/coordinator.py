@@ -30,7 +30,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_change
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .client import Countdown, S20Client
@@ -41,6 +41,7 @@ from .const import (
     TIMER_EVENT_SLACK,
     DeviceEvent,
 )
+from .device_coordinator import DeviceCoordinator
 from .discovery import DATA_NETWORK
 from .occurrences import next_occurrence
 from .protocol import (
@@ -52,7 +53,6 @@ from .protocol import (
     Timer,
     clock_from_datetime,
 )
-from .registry import async_update_registered_device
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -103,25 +103,16 @@ def device_name(mac: str, socket_data: SocketData | None) -> str:
     return default_name(mac)
 
 
-class S20Coordinator(DataUpdateCoordinator[S20State]):
+class S20Coordinator(DeviceCoordinator[S20State, S20Client]):
     """Keep one socket's state: pushes, the backstop poll, availability and its clock."""
 
     config_entry: S20ConfigEntry
 
     def __init__(self, hass: HomeAssistant, entry: S20ConfigEntry, client: S20Client) -> None:
-        self.client = client
-        self.mac = str(client.mac)
         super().__init__(
-            hass,
-            _LOGGER,
-            config_entry=entry,
-            name=self.mac,
-            update_interval=hass.data[DATA_NETWORK].settings.poll_interval,
-            always_update=False,
+            hass, _LOGGER, entry, client, update_interval=hass.data[DATA_NETWORK].settings.poll_interval
         )
-        self._available = False  # the client's availability the entities last followed
         self._polls = 0
-        self._shut_down = False
         # What the last clock sync saw, to tell when the socket needs another one.
         self._clock_due = True
         self._clock_set = False  # by us, since the last reboot we know of
@@ -151,12 +142,9 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
         except S20ConnectionError as err:
             await self._async_raise_not_ours(err)
         await self._async_sync_clock()
-        self._available = client.available
-        entry = self.config_entry
-        entry.async_on_unload(client.add_listener(self._async_on_client_change))
-        entry.async_on_unload(client.endpoint.add_discovery_listener(self._async_on_discovery_reply))
+        self._async_listen()
         hour, minute, second = CLOCK_SYNC_AT
-        entry.async_on_unload(
+        self.config_entry.async_on_unload(
             async_track_time_change(self.hass, self._async_daily_sync, hour=hour, minute=minute, second=second)
         )
 
@@ -234,15 +222,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     def _async_on_client_change(self) -> None:
         """Take a pushed state (or a new table 4) from the client at once."""
         client = self.client
-        if self._shut_down or self.data is None:
-            return
-        if client.available != self._available:
-            # Lost or back: a refresh makes the entities follow, logs it once and, when back,
-            # reads what the socket did meanwhile (refreshes queue on the coordinator's lock).
-            self._available = client.available
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_refresh(), f"orvibo_s20 availability {self.mac}"
-            )
+        if self._shut_down or self.data is None or self._async_follow_availability():
             return
         if not client.available:
             return
@@ -338,10 +318,7 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     @callback
     def _async_update_device(self, socket_data: SocketData) -> None:
         """Let the device follow a new stored name or firmware (name_by_user still wins)."""
-        async_update_registered_device(
-            self.hass,
-            self.config_entry,
-            self.mac,
+        self._async_update_registered_device(
             name=device_name(self.mac, socket_data),
             sw_version=str(socket_data.firmware_version),
             hw_version=str(socket_data.hardware_version),
@@ -350,11 +327,10 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
     # --- the socket's clock --------------------------------------------------------------------
 
     @callback
-    def _async_on_discovery_reply(self, reply: DiscoveryReply, _host: str) -> None:
+    def _async_on_discovery_reply(self, reply: DiscoveryReply, host: str) -> None:
+        super()._async_on_discovery_reply(reply, host)
         if reply.mac != self.client.mac:
             return
-        # The model id, when no reply came before the entities registered (nothing if it is known).
-        async_update_registered_device(self.hass, self.config_entry, self.mac, model_id=reply.product_id)
         if self._clock_set and reply.clock < _CLOCK_SET_AFTER:
             # We set this clock and only a power cycle resets it: the socket rebooted and
             # forgot our subscription too. Subscribe again (the relay is off now), then sync.
@@ -423,11 +399,6 @@ class S20Coordinator(DataUpdateCoordinator[S20State]):
             attribute,
             self.config_entry.async_create_background_task(self.hass, work(), f"orvibo_s20 {what} {self.mac}"),
         )
-
-    async def async_shutdown(self) -> None:
-        """Stop taking pushes and starting work (the entry unloads)."""
-        self._shut_down = True
-        await super().async_shutdown()
 
 
 def _by_code(timers: tuple[Timer, ...]) -> tuple[Timer, ...]:
