@@ -68,6 +68,7 @@ async def test_a_taken_broadcast_listener_leaves_nothing_bound(port: int, holder
     with pytest.raises(EndpointError, match=f"UDP port {port} on {BROADCAST} is already in use") as caught:
         await endpoint.open()
     assert (caught.value.host, caught.value.port) == (BROADCAST, port)
+    assert caught.value.in_use is True  # the CLI then goes through Home Assistant's relay
     assert not endpoint.is_open
     assert bound(port) == [BROADCAST]  # only the other program's socket
     # The port is free for whoever comes next, even without SO_REUSEADDR.
@@ -87,6 +88,7 @@ async def test_an_address_the_host_lacks_is_reported(port: int) -> None:
         await endpoint.open()
     assert (caught.value.host, caught.value.port) == (NOT_OURS, port)
     assert "already in use" not in str(caught.value)
+    assert caught.value.in_use is False  # no relay could help: the CLI reports it as it is
     assert not endpoint.is_open and bound(port) == []
 
 
