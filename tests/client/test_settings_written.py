@@ -46,7 +46,16 @@ async def test_time_zone_stored(
 
 
 @pytest.mark.parametrize(
-    "offset", [timedelta(hours=15), timedelta(hours=-15), timedelta(hours=5, minutes=45), timedelta(minutes=-30)]
+    "offset",
+    [
+        timedelta(hours=15),
+        timedelta(hours=-15),
+        timedelta(hours=5, minutes=45),
+        timedelta(minutes=-30),
+        # Seconds are refused on either side of UTC alike (local mean time, not a zone of today).
+        timedelta(hours=5, seconds=30),
+        timedelta(hours=-5, seconds=-30),
+    ],
 )
 async def test_a_time_zone_the_socket_cannot_hold_is_refused_before_sending(
     simulator: Simulator, client: S20Client, offset: timedelta

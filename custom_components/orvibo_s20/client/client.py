@@ -70,6 +70,8 @@ _SF_REPEAT_WINDOW_S = 0.15
 # A relay client's `dc` went through our queue: a change to its state heard this soon after is
 # its doing (the push, or the `cl` reply to its resend when both pushes were lost).
 _RELAYED_CHANGE_WINDOW_S = 2.0
+# The time zones a socket can store are whole or half hours from UTC (PROTOCOL.md §4.6).
+_HALF_HOUR = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,9 +297,10 @@ class S20Client(DeviceClient):
         """Store the time zone the socket uses for its timers (whole or half hours)."""
         minutes = int(utc_offset.total_seconds() // 60)
         hours, rest = divmod(abs(minutes), 60)
-        # The hours byte is signed and carries the sign of the half hour too: −00:30 would read
-        # back as +00:30 (no zone uses it).
-        if rest not in (0, 30) or hours > 14 or minutes == -30:
+        # Whole and half hours only (seconds too: +05:00:30 is not +05:00). The hours byte is
+        # signed and carries the sign of the half hour too: −00:30 would read back as +00:30
+        # (no zone uses it).
+        if utc_offset % _HALF_HOUR or hours > 14 or minutes == -30:
             raise EncodeError(f"the socket cannot represent UTC offset {utc_offset}")
         half_hour = rest == 30
         tz_hours = hours if minutes >= 0 else -hours
