@@ -78,6 +78,7 @@ async def test_port_in_use_is_reported(simulator: Simulator, run_cli: RunCli) ->
         ("info",),
         ("info", "not-a-host"),
         ("info", "127.0.0.2", "extra"),
+        ("info", "0.0.0.0"),
         ("--port", "70000", "info", "127.0.0.2"),
         ("--timeout", "0", "info", "127.0.0.2"),
         ("--bind", "localhost", "info", "127.0.0.2"),

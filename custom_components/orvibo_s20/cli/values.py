@@ -53,9 +53,13 @@ class Target:
 def target(text: str) -> Target:
     """Parse an IPv4 address or a MAC address."""
     try:
-        return Target(host=str(IPv4Address(text)))
+        address = IPv4Address(text)
     except ValueError:
         pass
+    else:
+        if address.is_unspecified:  # "any address": no device has it, and the relay refuses it
+            raise argparse.ArgumentTypeError(f"{text!r} is not a device's address")
+        return Target(host=str(address))
     try:
         return Target(mac=Mac.parse(text))
     except EncodeError:
