@@ -19,6 +19,7 @@ import pytest
 from custom_components.orvibo_s20.client import ClientTiming, RelayConfig, S20Client, S20Endpoint, S20Relay
 from custom_components.orvibo_s20.client.unsupported import collect_unsupported
 from custom_components.orvibo_s20.protocol import (
+    ClientMessage,
     Command,
     DiscoverMacRequest,
     HeartbeatRequest,
@@ -53,8 +54,8 @@ class RawClient:
         self.sock.bind(("127.0.0.1", 0))
         self.relay = ("127.0.0.1", relay.config.port)
 
-    def send(self, host: str, message: object) -> None:
-        self.sock.sendto(encode_envelope(host, encode(message)), self.relay)  # type: ignore[arg-type]
+    def send(self, host: str, message: ClientMessage) -> None:
+        self.sock.sendto(encode_envelope(host, encode(message)), self.relay)
 
     def close(self) -> None:
         self.sock.close()
