@@ -353,7 +353,7 @@ async def test_a_taken_relay_port_names_host_and_port(
     relay = await open_relay()
     with pytest.raises(EndpointError, match="is already in use") as caught:
         await S20Relay(endpoint, RelayConfig(port=relay.config.port)).open()
-    assert (caught.value.host, caught.value.port) == ("127.0.0.1", relay.config.port)
+    assert (caught.value.host, caught.value.port, caught.value.in_use) == ("127.0.0.1", relay.config.port, True)
 
 
 async def test_a_relay_port_that_fails_for_another_reason_says_why(endpoint: S20Endpoint) -> None:

@@ -289,4 +289,4 @@ async def test_port_in_use(socket_enabled: None) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(EndpointError, match="already in use") as err:
             await provision_ap(CREDS, target=(AP_HOST, 1), local_addr=("127.0.0.1", port))
-    assert (err.value.host, err.value.port) == ("127.0.0.1", port)
+    assert (err.value.host, err.value.port, err.value.in_use) == ("127.0.0.1", port, True)

@@ -153,7 +153,7 @@ class S20Relay:
             in_use = err.errno in (errno.EADDRINUSE, errno.EACCES)
             reason = "is already in use by another program" if in_use else f"cannot be opened: {err.strerror}"
             message = f"the relay's UDP port {cfg.port} on {cfg.host} {reason}"
-            raise EndpointError(message, host=cfg.host, port=cfg.port) from err
+            raise EndpointError(message, host=cfg.host, port=cfg.port, in_use=in_use) from err
         self._transport = transport
         self._strangers = _Bucket(cfg.rate_per_s, cfg.burst, cfg.burst, loop.time())
         self._remove_tap = self.endpoint.add_tap(self._on_device_datagram)

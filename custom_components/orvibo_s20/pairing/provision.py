@@ -218,7 +218,7 @@ def _udp_socket(host: str, port: int, *, reuse: bool = False) -> socket.socket:
         sock.close()
         in_use = err.errno in (errno.EADDRINUSE, errno.EACCES)
         reason = "is already in use by another program" if in_use else f"cannot be used: {err.strerror}"
-        raise EndpointError(f"UDP {host}:{port} {reason}", host=host, port=port) from err
+        raise EndpointError(f"UDP {host}:{port} {reason}", host=host, port=port, in_use=in_use) from err
     return sock
 
 
