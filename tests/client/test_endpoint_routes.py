@@ -39,6 +39,22 @@ async def test_a_stopped_client_hears_nothing_more(simulator: Simulator, endpoin
     await other.stop()
 
 
+async def test_an_unregister_callable_does_nothing_the_second_time(simulator: Simulator, endpoint: S20Endpoint) -> None:
+    """A route removed twice (a caller's cleanup running again) is no error, and the other
+    route of the same socket keeps hearing it. Kills endpoint `register__mutmut_15` and `_17`."""
+    vs = simulator.add_socket(ip="127.0.0.2")
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    heard: list[str] = []
+    unregister = endpoint.register(vs.mac, vs.ip, lambda message: heard.append(message.command.value))
+    unregister()
+    unregister()
+    assert await client.subscribe() is False  # the client's own route still works
+    assert heard == []
+    await client.stop()
+    unregister()  # with no route left for the MAC at all
+    assert heard == []
+
+
 async def test_messages_of_a_socket_without_a_client_are_counted(simulator: Simulator, endpoint: S20Endpoint) -> None:
     vs = simulator.add_socket(ip="127.0.0.2")
     client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)

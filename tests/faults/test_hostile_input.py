@@ -215,3 +215,26 @@ async def test_fuzzed_datagrams_at_the_live_endpoint(
     wanted = vs.state
     assert await client.subscribe() is wanted and client.state is wanted
     await client.stop()
+
+
+async def test_the_relays_tap_hears_a_moved_sockets_announcement_and_no_spoof(
+    simulator: Simulator, endpoint: S20Endpoint, raw_sender: socket.socket
+) -> None:
+    """What the endpoint hands its taps (Home Assistant's relay, which passes it to other
+    programs): a socket's own datagrams and its announcement from a new address, never a
+    spoofed datagram. Kills endpoint `_route__mutmut_32` and `_route__mutmut_33`."""
+    vs = simulator.add_socket(ip="127.0.0.2", mac=MAC)
+    client = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
+    assert await client.subscribe() is False
+    tapped: list[tuple[str, str]] = []
+    remove = endpoint.add_tap(lambda datagram, host: tapped.append((datagram[4:6].decode(), host)))
+    _spoof(raw_sender, simulator, StateReport(mac=MAC, state=PowerState.ON))
+    _spoof(raw_sender, simulator, DiscoveryReply(command=Command.DISCOVER, mac=MAC, product_id="SOC005",
+                                                 clock=0, state=PowerState.ON))
+    await wait_for(lambda: endpoint.stats.spoofed == 1 and tapped)
+    assert tapped == [(Command.DISCOVER.value, STRANGER)]  # the move, for a scan through the relay
+    vs.press_button()
+    await wait_for(lambda: client.state is True)
+    assert (Command.STATE.value, "127.0.0.2") in tapped[1:]
+    remove()
+    await client.stop()
