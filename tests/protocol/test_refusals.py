@@ -138,6 +138,9 @@ def test_the_edges_of_each_range_are_taken() -> None:
     assert encode_name("0123456789abcdef") == b"0123456789abcdef"
     assert encode_name(" ~") == b" ~" + b" " * 14  # the printable ends
     assert encode(Ack(command=Command.POWER, mac=MAC, status=255)).endswith(b"\xff")
+    # The ts block's fields are unsigned (PROTOCOL.md §3.11): the tops of their ranges read back.
+    top = _zone(tz_index=0xFFFF, year=0xFFFF, std_offset_s=0xFFFFFFFF, dst_offset_s=0x80000000)
+    assert decode_from_client(encode(top)) == top
     assert encode(CountdownReply(mac=MAC, mode=255, action=None, seconds=0xFFFF)).endswith(b"\xff\xff\xff\xff")
 
 
