@@ -12,7 +12,6 @@ import contextlib
 import errno
 import os
 import resource
-import socket
 from typing import Any
 
 import pytest
@@ -33,32 +32,9 @@ from simulator import Faults, Simulator, VirtualSocket
 from tests.loopback import loopback_config, wait_for
 
 from .conftest import FAST, SIM_TIMING
+from .relay_client import RawClient
 
 OWNER_HOLDS_S = 0.3  # latency to the socket: the owner's request holds its queue about twice that
-
-
-class RawClient:
-    """A relay client by hand: a UDP socket on loopback and what it received."""
-
-    def __init__(self, relay: S20Relay) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.setblocking(False)
-        self.relay = ("127.0.0.1", relay.config.port)
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendto(data, self.relay)
-
-    def received(self) -> list[bytes]:
-        got = []
-        while True:
-            try:
-                got.append(self.sock.recv(2048))
-            except BlockingIOError:
-                return got
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 type OpenRelay = Callable[..., Awaitable[S20Relay]]

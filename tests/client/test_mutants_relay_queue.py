@@ -12,25 +12,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-import socket
 
 import pytest
 
 from custom_components.orvibo_s20.client import ClientTiming, RelayConfig, S20Client, S20Endpoint, S20Relay
 from custom_components.orvibo_s20.client.unsupported import collect_unsupported
 from custom_components.orvibo_s20.protocol import (
-    ClientMessage,
     Command,
     DiscoverMacRequest,
     HeartbeatRequest,
     PowerRequest,
     PowerState,
-    encode,
 )
-from custom_components.orvibo_s20.protocol.relay import encode_envelope
 from simulator import Faults, Simulator
 
 from .conftest import FAST, wait_for
+from .relay_client import RawClient
 
 # One RTO of 0.5 s once the owner measured the (zero) loopback round trip: long enough for a
 # reply delayed 0.1 s to come within it and one delayed 0.7 s to miss it.
@@ -44,21 +41,6 @@ async def relay(endpoint: S20Endpoint) -> AsyncIterator[S20Relay]:
     await relay.open()
     yield relay
     relay.close()
-
-
-class RawClient:
-    """A relay client by hand: a UDP socket on loopback sending envelopes to the relay."""
-
-    def __init__(self, relay: S20Relay) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.relay = ("127.0.0.1", relay.config.port)
-
-    def send(self, host: str, message: ClientMessage) -> None:
-        self.sock.sendto(encode_envelope(host, encode(message)), self.relay)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @dataclass
@@ -104,8 +86,8 @@ async def test_a_relayed_request_waits_out_a_discovery_burst(
     never sent)."""
     owner, timeline = await owner_of(simulator, endpoint, FAST)
     raw = RawClient(relay)
-    raw.send(owner.host, DiscoverMacRequest(mac=owner.mac))
-    raw.send(owner.host, HeartbeatRequest(mac=owner.mac))
+    raw.send_message(owner.host, DiscoverMacRequest(mac=owner.mac))
+    raw.send_message(owner.host, HeartbeatRequest(mac=owner.mac))
     await wait_for(lambda: timeline.has("heard", Command.HEARTBEAT))
     assert relay.stats.queued == 2 and relay.stats.abandoned == 0
     [sent_hb] = timeline.times("sent", Command.HEARTBEAT)
@@ -125,7 +107,7 @@ async def test_a_relayed_request_holds_the_queue_until_its_own_reply_only(
     owner, timeline = await owner_of(simulator, endpoint, SLOW_RTO)
     simulator.set_faults(Faults(latency_to_device_s=0.1))
     raw = RawClient(relay)
-    raw.send(owner.host, HeartbeatRequest(mac=owner.mac))
+    raw.send_message(owner.host, HeartbeatRequest(mac=owner.mac))
     await wait_for(lambda: timeline.has("sent", Command.HEARTBEAT), poll=0.001)
     reading = asyncio.create_task(owner.read_socket_data())
     await asyncio.sleep(0.05)
@@ -151,7 +133,7 @@ async def test_after_an_unanswered_relayed_request_the_queue_waits_for_its_late_
     owner, timeline = await owner_of(simulator, endpoint, SLOW_RTO)
     simulator.set_faults(Faults(latency_to_device_s=0.7))
     raw = RawClient(relay)
-    raw.send(owner.host, HeartbeatRequest(mac=owner.mac))
+    raw.send_message(owner.host, HeartbeatRequest(mac=owner.mac))
     await wait_for(lambda: timeline.has("sent", Command.HEARTBEAT), poll=0.001)
     await owner.read_socket_data()
     [sent_hb] = timeline.times("sent", Command.HEARTBEAT)
@@ -172,7 +154,7 @@ async def test_a_relayed_request_the_owners_stop_interrupts_was_sent(
     owner, timeline = await owner_of(simulator, endpoint, SLOW_RTO)
     simulator.set_faults(Faults(latency_to_device_s=0.1))
     raw = RawClient(relay)
-    raw.send(owner.host, HeartbeatRequest(mac=owner.mac))
+    raw.send_message(owner.host, HeartbeatRequest(mac=owner.mac))
     await wait_for(lambda: timeline.has("sent", Command.HEARTBEAT), poll=0.001)
     await owner.stop()
     await asyncio.sleep(0.2)  # the relayed request's task ends, the late reply comes
@@ -190,7 +172,7 @@ async def test_a_relayed_request_to_another_host_is_not_redirected_to_the_owners
     owner = S20Client(endpoint, vs.mac, vs.ip, timing=FAST)
     await owner.subscribe()
     raw = RawClient(relay)
-    raw.send("127.0.0.3", PowerRequest(mac=vs.mac, state=PowerState.ON))
+    raw.send_message("127.0.0.3", PowerRequest(mac=vs.mac, state=PowerState.ON))
     await wait_for(lambda: relay.stats.to_sockets == 1)
     await asyncio.sleep(0.2)
     assert vs.state is False and owner.state is False

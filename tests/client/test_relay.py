@@ -40,6 +40,7 @@ from simulator import Faults, Simulator
 from tests.loopback import loopback_config
 
 from .conftest import FAST, wait_for
+from .relay_client import RawClient
 
 VECTORS = json.loads((Path(__file__).parents[1] / "protocol" / "vectors.json").read_text())
 
@@ -91,30 +92,6 @@ async def relayed(simulator: Simulator, relay: S20Relay) -> AsyncIterator[Relaye
     await endpoint.open()
     yield endpoint
     endpoint.close()
-
-
-class RawClient:
-    """A relay client by hand: a UDP socket on loopback and what it received."""
-
-    def __init__(self, relay: S20Relay) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.setblocking(False)
-        self.relay = ("127.0.0.1", relay.config.port)
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendto(data, self.relay)
-
-    def received(self) -> list[bytes]:
-        got = []
-        while True:
-            try:
-                got.append(self.sock.recv(2048))
-            except BlockingIOError:
-                return got
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 async def test_a_relayed_power_command_goes_through_the_owners_queue(
